@@ -1,0 +1,160 @@
+//! The request budget of one Greenhouse credential: reads `X-RateLimit-*` on every answer
+//! and paces requests so that a sync does not provoke a 429 (v3 counts a fixed 30 s window).
+//!
+//! One budget exists per credential and API host in the whole process (see [`budget_for`]),
+//! so every recipe and connection using the same credential shares it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+
+/// Safety margin added after a window's announced reset.
+const RESET_MARGIN: Duration = Duration::from_millis(150);
+
+#[derive(Debug, Default)]
+struct BudgetState {
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    reset_epoch: Option<u64>,
+    reset_at: Option<Instant>,
+    blocked_until: Option<Instant>,
+}
+
+/// A shared request budget.
+#[derive(Debug, Default)]
+pub struct RateBudget {
+    state: Mutex<BudgetState>,
+}
+
+impl RateBudget {
+    /// Waits until a request may be sent without exceeding the window, and counts it.
+    pub async fn acquire(&self) {
+        loop {
+            let wait = {
+                let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let now = Instant::now();
+                if let Some(until) = s.blocked_until.filter(|u| *u > now) {
+                    Some(until - now)
+                } else {
+                    s.blocked_until = None;
+                    if let Some(reset_at) = s.reset_at.filter(|r| *r <= now) {
+                        // A new window began: the full limit is available until an answer says otherwise.
+                        let _ = reset_at;
+                        s.remaining = s.limit;
+                        s.reset_at = None;
+                    }
+                    match s.remaining {
+                        Some(0) => Some(s.reset_at.map_or(Duration::from_secs(1), |r| r.saturating_duration_since(now))),
+                        Some(n) => {
+                            s.remaining = Some(n - 1);
+                            None
+                        }
+                        None => None,
+                    }
+                }
+            };
+            match wait {
+                Some(d) => tokio::time::sleep(d.max(Duration::from_millis(10))).await,
+                None => return,
+            }
+        }
+    }
+
+    /// Reads the budget headers of an answer.
+    pub fn observe(&self, headers: &http::HeaderMap) {
+        let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+        let (Some(limit), Some(remaining)) = (read("x-ratelimit-limit"), read("x-ratelimit-remaining")) else {
+            return;
+        };
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.limit = Some(to_count(limit));
+        let remaining = to_count(remaining);
+        let reset = read("x-ratelimit-reset").map(to_count);
+        let same_window = reset.is_some() && reset == s.reset_epoch;
+        s.remaining = Some(if same_window { s.remaining.map_or(remaining, |r| r.min(remaining)) } else { remaining });
+        if let Some(reset) = reset {
+            s.reset_epoch = Some(reset);
+            s.reset_at = Some(instant_of_reset(reset) + RESET_MARGIN);
+        }
+    }
+
+    /// Blocks every request for `wait` (a 429's `Retry-After`).
+    pub fn block_for(&self, wait: Duration) {
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let until = Instant::now() + wait;
+        s.blocked_until = Some(s.blocked_until.map_or(until, |u| u.max(until)));
+        s.remaining = Some(0);
+        s.reset_at = Some(until);
+    }
+
+    /// The last known `(limit, remaining)`.
+    pub fn snapshot(&self) -> (Option<u64>, Option<u64>) {
+        let s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        (s.limit, s.remaining)
+    }
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn to_count(v: f64) -> u64 {
+    if v.is_finite() && v > 0.0 { v as u64 } else { 0 }
+}
+
+/// `X-RateLimit-Reset` is an epoch timestamp in v3; small values are read as seconds from now.
+fn instant_of_reset(reset: u64) -> Instant {
+    let now_epoch = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    #[allow(clippy::cast_precision_loss)]
+    let reset_f = reset as f64;
+    let secs_from_now = if reset < 1_000_000_000 { reset_f } else { reset_f - now_epoch };
+    Instant::now() + Duration::from_secs_f64(secs_from_now.clamp(0.0, 3600.0))
+}
+
+/// The process-wide budget of one credential on one API host.
+#[must_use]
+pub fn budget_for(credential_identity: &str, base_url: &str) -> Arc<RateBudget> {
+    static REGISTRY: OnceLock<Mutex<HashMap<String, Arc<RateBudget>>>> = OnceLock::new();
+    let mut hasher = Sha256::new();
+    hasher.update(credential_identity.as_bytes());
+    hasher.update([0]);
+    hasher.update(base_url.as_bytes());
+    let key = hex::encode(hasher.finalize());
+    let registry = REGISTRY.get_or_init(Mutex::default);
+    let mut map = registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    Arc::clone(map.entry(key).or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(limit: u64, remaining: u64, reset: u64) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert("x-ratelimit-limit", limit.into());
+        h.insert("x-ratelimit-remaining", remaining.into());
+        h.insert("x-ratelimit-reset", reset.into());
+        h
+    }
+
+    #[test]
+    fn same_credential_shares_one_budget_and_others_do_not() {
+        let a = budget_for("client:abc", "http://h");
+        let b = budget_for("client:abc", "http://h");
+        let c = budget_for("client:other", "http://h");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+    }
+
+    #[tokio::test]
+    async fn exhausted_window_waits_for_reset() {
+        let budget = RateBudget::default();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        budget.observe(&headers(5, 1, now + 1));
+        let start = Instant::now();
+        budget.acquire().await; // the last one in this window
+        assert!(start.elapsed() < Duration::from_millis(100));
+        budget.acquire().await; // must wait for the reset
+        assert!(start.elapsed() >= Duration::from_millis(100), "waited {:?}", start.elapsed());
+        assert_eq!(budget.snapshot(), (Some(5), Some(4)));
+    }
+}

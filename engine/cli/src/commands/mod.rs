@@ -1,0 +1,29 @@
+//! One module per subcommand; `dispatch` routes the parsed command line.
+
+pub mod connectors;
+pub mod forget;
+pub mod logging;
+pub mod prune;
+pub mod runs;
+pub mod validate;
+
+use std::process::ExitCode;
+
+use crate::{Cli, Command};
+
+/// Runs the parsed command and returns the process exit code.
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Validate(args) => validate::run(&cli.dir, &args),
+        Command::Connectors(args) => connectors::run(&args),
+        Command::Runs(cmd) => runtime()?.block_on(runs::run(&cli.dir, cmd)),
+        Command::Migrate => runtime()?.block_on(prune::migrate(&cli.dir)),
+        Command::Prune(args) => runtime()?.block_on(prune::run(&cli.dir, &args)),
+        Command::ForgetCandidate(args) => runtime()?.block_on(forget::run(&cli.dir, &args)),
+    }
+}
+
+/// A multi-threaded tokio runtime for async commands.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}

@@ -1,0 +1,1 @@
+//! hirewire-store: the run history, which is also the work queue.
