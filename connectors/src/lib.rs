@@ -5,6 +5,11 @@
 
 include!(concat!(env!("OUT_DIR"), "/registry.rs"));
 
+#[cfg(test)]
+mod conformance;
+#[cfg(test)]
+mod test_support;
+
 /// The descriptor of the connector called `name`.
 #[must_use]
 pub fn find(name: &str) -> Option<hirewire_sdk::ConnectorDescriptor> {

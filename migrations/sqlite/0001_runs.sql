@@ -6,10 +6,11 @@ CREATE TABLE recipe_versions (
     recipe       TEXT    NOT NULL,
     content_hash TEXT    NOT NULL,
     source       TEXT    NOT NULL,
-    created_at   INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL, -- first loaded
+    loaded_at    INTEGER NOT NULL, -- last loaded: the newest is the recipe's current version
     PRIMARY KEY (recipe, content_hash)
 );
-CREATE INDEX recipe_versions_latest ON recipe_versions (recipe, created_at);
+CREATE INDEX recipe_versions_latest ON recipe_versions (recipe, loaded_at);
 
 -- Per-recipe concurrency (`concurrency:`); a recipe without a row runs one at a time, in event order.
 CREATE TABLE recipe_limits (

@@ -1,1 +1,3 @@
 //! hirewire's end-to-end tests, one binary: one module per area.
+
+mod store;

@@ -178,6 +178,17 @@ impl GreenhouseClient {
         Ok(url)
     }
 
+    /// One cheap request (`per_page=1`, first page only) to see whether `path` may be listed.
+    ///
+    /// # Errors
+    /// Classified API errors.
+    pub async fn probe(&self, path: &str) -> Result<(), ActionError> {
+        let sub = Some(self.acting_user_id().await?);
+        let url = url::Url::parse(&format!("{}{path}?per_page=1", self.base_url))
+            .map_err(|e| ActionError::permanent(format!("bad API URL for {path}: {e}")))?;
+        self.execute(Method::GET, url, None, sub).await.map(|_| ())
+    }
+
     /// Sends a JSON body (`POST`/`PATCH`) and returns the answer's JSON (`null` when empty).
     ///
     /// # Errors

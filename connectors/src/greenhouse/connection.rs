@@ -4,11 +4,19 @@
 use std::sync::Arc;
 
 use hirewire_sdk::reexports::async_trait;
-use hirewire_sdk::{ActionContext, ActionError, ConfigError, Connection, ConnectionSettings};
+use hirewire_sdk::{
+    ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, PollBatch, PollRequest, TriggerEvent,
+    WebhookError, WebhookEvent,
+};
 use serde_json::Value;
 
 use super::client::GreenhouseClient;
+use super::actions;
+use super::check::check_connection;
 use super::config::Settings;
+use super::enrichment::enrich;
+use super::triggers::poll::poll_trigger;
+use super::webhook::decode_delivery;
 
 /// A live Greenhouse connection.
 pub struct GreenhouseConnection {
@@ -43,7 +51,23 @@ pub fn connect(settings: ConnectionSettings) -> Result<Arc<dyn Connection>, Conf
 #[async_trait]
 impl Connection for GreenhouseConnection {
     async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
-        let _ = (input, cx);
-        Err(ActionError::permanent(format!("greenhouse has no action {action}")))
+        tracing::debug!(connection = %self.name, action, run = %cx.run_id, step = %cx.step_id, "greenhouse action");
+        actions::run_action(&self.client, action, input).await
+    }
+
+    async fn poll(&self, request: PollRequest) -> Result<PollBatch, ActionError> {
+        poll_trigger(&self.client, &request).await
+    }
+
+    fn decode_webhook(&self, headers: &http::HeaderMap, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+        decode_delivery(self.settings.webhook_secret.as_ref(), headers, body)
+    }
+
+    async fn enrich_event(&self, event: TriggerEvent) -> Result<TriggerEvent, ActionError> {
+        enrich(&self.client, event).await
+    }
+
+    async fn check(&self) -> Vec<CheckItem> {
+        check_connection(&self.client, &self.settings.user_email).await
     }
 }

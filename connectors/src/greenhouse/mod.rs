@@ -2,13 +2,20 @@
 //! cursor pagination, the shared rate budget, triggers by webhook and by poll, actions,
 //! and the sandbox fake. Facts: `reference/greenhouse-api.md`.
 
+pub mod actions;
 pub mod auth;
+pub mod check;
 pub mod client;
 pub mod config;
 pub mod connection;
+pub mod enrichment;
+pub mod fake;
+pub mod loaders;
 pub mod models;
 pub mod output;
 pub mod rate_limit;
+pub mod triggers;
+pub mod webhook;
 
 use hirewire_sdk::{ConnectorDescriptor, Shape};
 use serde_json::json;
@@ -27,9 +34,9 @@ pub fn descriptor() -> ConnectorDescriptor {
             "user_email": "recruiting-ops@acme.example",
             "webhook_secret": "${GREENHOUSE_WEBHOOK_SECRET}"
         }),
-        triggers: Vec::new(),
-        actions: Vec::new(),
+        triggers: triggers::descriptors(),
+        actions: actions::descriptors(),
         connect: connection::connect,
-        fake: None,
+        fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
     }
 }

@@ -36,6 +36,8 @@ pub enum Command {
     Prune(commands::prune::PruneArgs),
     /// Remove a candidate's personal data from every run, step and payload.
     ForgetCandidate(commands::forget::ForgetArgs),
+    /// Serve local fakes of every connector's API.
+    Sandbox(commands::sandbox::SandboxArgs),
 }
 
 fn main() -> ExitCode {

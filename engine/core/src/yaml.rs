@@ -115,7 +115,7 @@ impl Node {
 
 /// Parses one YAML document. An empty document is a `Null` node at 1:1.
 pub fn parse_document(text: &str) -> Result<Node, SyntaxError> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    let options = serde_saphyr::options! { with_snippet: false, strict_booleans: true };
     match serde_saphyr::from_str_with_options::<Option<Spanned<NodeValue>>>(text, options) {
         Ok(Some(spanned)) => Ok(node_from(spanned)),
         Ok(None) => Ok(Node { value: NodeValue::Null, at: Position::new(1, 1), offset: Some(0) }),
@@ -239,17 +239,18 @@ mod tests {
         assert_eq!((key.name.as_str(), key.at), ("name", Position::new(1, 1)));
         assert_eq!(name.at, Position::new(1, 7));
         let step = &doc.get("steps").unwrap();
-        eprintln!("{step:#?}");
         let NodeValue::List(items) = &step.value else { panic!("list") };
         assert_eq!(items[0].get("id").unwrap().at, Position::new(3, 9));
         let with = items[0].get("with").unwrap();
         assert_eq!(with.get("n").unwrap().value, NodeValue::Number(5.into()));
-        assert_eq!(with.get("ok").unwrap().at, Position::new(4, 26));
+        assert_eq!(with.get("ok").unwrap().at, Position::new(4, 23));
+        assert_eq!(with.get("ok").unwrap().value, NodeValue::Bool(true));
     }
 
     #[test]
     fn quoted_numbers_stay_strings_and_empty_is_null() {
-        let doc = parse_document("a: \"5\"\nb: 2026-11-01T00:00:00Z\n").unwrap();
+        let doc = parse_document("a: \"5\"\nb: 2026-11-01T00:00:00Z\nn: no\n").unwrap();
+        assert_eq!(doc.get("n").unwrap().as_str(), Some("no"));
         assert_eq!(doc.get("a").unwrap().as_str(), Some("5"));
         assert_eq!(doc.get("b").unwrap().as_str(), Some("2026-11-01T00:00:00Z"));
         assert_eq!(parse_document("").unwrap().value, NodeValue::Null);

@@ -20,21 +20,29 @@ pub fn parse_connection_config<T: DeserializeOwned>(config: Value) -> Result<T, 
     })
 }
 
-/// Replaces every `"..."` in a serde message (a value) with `"…"`; keeps `` `names` ``.
+/// Replaces every value quoted in a serde message (`"…"`, and `` `…` `` in
+/// "invalid type/value" messages) with `…`; keeps field and variant names.
 #[must_use]
 pub fn redact_quoted_values(message: &str) -> String {
+    let names_only = ["missing field", "unknown field", "unknown variant", "duplicate field"]
+        .iter()
+        .any(|p| message.starts_with(p));
     let mut out = String::with_capacity(message.len());
-    let mut inside = false;
+    let mut open: Option<char> = None;
     for c in message.chars() {
-        if c == '"' {
-            if inside {
-                out.push_str("…\"");
-            } else {
-                out.push('"');
+        let quote = c == '"' || (c == '`' && !names_only);
+        match open {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                open = None;
             }
-            inside = !inside;
-        } else if !inside {
-            out.push(c);
+            Some(_) => {}
+            None if quote => {
+                out.push(c);
+                open = Some(c);
+            }
+            None => out.push(c),
         }
     }
     out
@@ -74,5 +82,7 @@ mod tests {
         assert_eq!(e.field, "port");
         assert!(!e.to_string().contains("s3cr3t"), "{e}");
         assert!(e.message.starts_with("invalid type: string \"…\""), "{}", e.message);
+        let e = parse_connection_config::<Settings>(serde_json::json!({"api_key": 424_242, "port": 1})).unwrap_err();
+        assert_eq!(e.message, "invalid type: integer `…`, expected a string");
     }
 }

@@ -69,6 +69,9 @@ pub enum StoreError {
         /// The status asked for.
         status: RunStatus,
     },
+    /// `finish_run` needs a final status.
+    #[error("a run cannot finish as {0}; use succeeded, failed, skipped or cancelled")]
+    NotFinalStatus(RunStatus),
     /// A value stored in the database could not be understood.
     #[error("unreadable {what} in the database: {reason}")]
     Corrupt {
@@ -86,5 +89,7 @@ pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreEr
 
 /// Whether `error` is a unique-constraint violation.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+    error
+        .as_database_error()
+        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
 }

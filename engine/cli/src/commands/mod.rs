@@ -1,10 +1,12 @@
 //! One module per subcommand; `dispatch` routes the parsed command line.
 
 pub mod connectors;
+pub mod database;
 pub mod forget;
 pub mod logging;
 pub mod prune;
 pub mod runs;
+pub mod sandbox;
 pub mod validate;
 
 use std::process::ExitCode;
@@ -20,6 +22,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => runtime()?.block_on(prune::migrate(&cli.dir)),
         Command::Prune(args) => runtime()?.block_on(prune::run(&cli.dir, &args)),
         Command::ForgetCandidate(args) => runtime()?.block_on(forget::run(&cli.dir, &args)),
+        Command::Sandbox(args) => runtime()?.block_on(sandbox::run(&args)),
     }
 }
 

@@ -1,1 +1,291 @@
-//! placeholder, replaced by its owner
+//! `hirewire runs list` and `hirewire runs show`: the run history, as a table or as stable JSON (SPEC 6).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use hirewire_store::{RunDetail, RunFilter, RunStatus, RunSummary, StepRecord};
+use serde_json::{Value, json};
+
+use super::database::database_settings;
+
+/// `hirewire runs ...`.
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List runs, newest first.
+    List(ListArgs),
+    /// Show one run with its steps' inputs, outputs and errors.
+    Show(ShowArgs),
+}
+
+/// `hirewire runs list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this recipe.
+    #[arg(long)]
+    pub recipe: Option<String>,
+    /// Only this status: queued, running, succeeded, failed, skipped or cancelled.
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<RunStatus>,
+    /// Only runs recorded within this long (24h, 7d, 30m) or since this RFC 3339 time.
+    #[arg(long, value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+    /// Only runs about this Greenhouse candidate id.
+    #[arg(long)]
+    pub candidate: Option<String>,
+    /// At most this many runs.
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Only runs older than this run id (the next page).
+    #[arg(long)]
+    pub before: Option<String>,
+    /// Print a JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `hirewire runs show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The run id.
+    pub run_id: String,
+    /// Print JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_status(text: &str) -> Result<RunStatus, String> {
+    text.parse().map_err(|e: hirewire_store::UnknownStatus| e.to_string())
+}
+
+/// `24h`/`7d` ago, or an RFC 3339 instant.
+fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    let ago = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}` is neither a duration like 24h or 7d nor an RFC 3339 time ({e})"))?;
+    let ago = chrono::TimeDelta::from_std(ago).map_err(|e| format!("`{text}` is too long ({e})"))?;
+    Utc::now()
+        .checked_sub_signed(ago)
+        .ok_or_else(|| format!("`{text}` is too long ago"))
+}
+
+/// Runs `hirewire runs ...` for the project in `dir`.
+pub async fn run(dir: &Path, command: RunsCommand) -> anyhow::Result<ExitCode> {
+    let store = database_settings(dir)?.open().await?;
+    match command {
+        RunsCommand::List(args) => {
+            let filter = RunFilter {
+                recipe: args.recipe,
+                status: args.status,
+                since: args.since,
+                candidate_id: args.candidate,
+                limit: args.limit,
+                before: args.before,
+                ..RunFilter::default()
+            };
+            let runs = store.list_runs(&filter).await.context("listing runs")?;
+            if args.json {
+                let list: Vec<Value> = runs.iter().map(summary_json).collect();
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if runs.is_empty() {
+                println!("no runs match");
+            } else {
+                println!("{}", runs_table(&runs));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        RunsCommand::Show(args) => {
+            let Some(detail) = store.get_run(&args.run_id).await.context("reading the run")? else {
+                anyhow::bail!("run {} not found in {}", args.run_id, store.display_url());
+            };
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&detail_json(&detail))?);
+            } else {
+                print_detail(&detail);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The stable JSON of one run in `runs list`.
+#[must_use]
+pub fn summary_json(run: &RunSummary) -> Value {
+    json!({
+        "id": run.id,
+        "recipe": run.recipe,
+        "recipe_version": run.recipe_version,
+        "status": run.status,
+        "trigger": run.trigger,
+        "trigger_event": run.event_id,
+        "business_key": run.business_key,
+        "candidate_id": run.candidate_id,
+        "application_id": run.application_id,
+        "job_id": run.job_id,
+        "attempt": run.attempt,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "error": run.error,
+        "retry_of": run.retry_of,
+        "requested_by": run.requested_by,
+    })
+}
+
+/// The stable JSON of `runs show`: the summary plus payload and steps.
+#[must_use]
+pub fn detail_json(detail: &RunDetail) -> Value {
+    let mut object = summary_json(&detail.run);
+    if let Value::Object(fields) = &mut object {
+        fields.insert("payload".to_owned(), detail.payload.clone());
+        fields.insert("run_at".to_owned(), json!(detail.run_at));
+        fields.insert("event_at".to_owned(), json!(detail.event_at));
+        fields.insert("redacted_at".to_owned(), json!(detail.redacted_at));
+        fields.insert("steps".to_owned(), detail.steps.iter().map(step_json).collect());
+    }
+    object
+}
+
+fn step_json(step: &StepRecord) -> Value {
+    json!({
+        "id": step.step_id,
+        "action": step.action,
+        "status": step.status,
+        "attempts": step.attempts,
+        "input": step.input,
+        "output": step.output,
+        "error": step.error,
+        "started_at": step.started_at,
+        "finished_at": step.finished_at,
+    })
+}
+
+fn time(at: Option<DateTime<Utc>>) -> String {
+    at.map_or_else(|| "-".to_owned(), |at| at.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+fn took(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> String {
+    match (from, to) {
+        (Some(from), Some(to)) => {
+            let millis = u64::try_from((to - from).num_milliseconds()).unwrap_or_default();
+            humantime::format_duration(std::time::Duration::from_millis(millis)).to_string()
+        }
+        _ => "-".to_owned(),
+    }
+}
+
+fn new_table() -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    table
+}
+
+fn runs_table(runs: &[RunSummary]) -> Table {
+    let mut table = new_table();
+    table.set_header([
+        "ID",
+        "RECIPE",
+        "STATUS",
+        "TRIGGER EVENT",
+        "CANDIDATE",
+        "STARTED",
+        "TOOK",
+        "ERROR",
+    ]);
+    for run in runs {
+        table.add_row([
+            run.id.clone(),
+            run.recipe.clone(),
+            run.status.to_string(),
+            run.event_id.clone().unwrap_or_else(|| "-".to_owned()),
+            run.candidate_id.clone().unwrap_or_else(|| "-".to_owned()),
+            time(run.started_at),
+            took(run.started_at, run.finished_at),
+            run.error
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), |e| e.chars().take(80).collect()),
+        ]);
+    }
+    table
+}
+
+fn print_detail(detail: &RunDetail) {
+    let run = &detail.run;
+    let mut table = new_table();
+    let optional = |value: &Option<String>| value.clone().unwrap_or_else(|| "-".to_owned());
+    table.add_row(["run", run.id.as_str()]);
+    table.add_row(["recipe", &format!("{} (version {})", run.recipe, run.recipe_version)]);
+    table.add_row(["status", &format!("{} (attempt {})", run.status, run.attempt)]);
+    table.add_row(["trigger", &format!("{} event {}", run.trigger, optional(&run.event_id))]);
+    table.add_row(["business key", &optional(&run.business_key)]);
+    table.add_row([
+        "candidate / application / job",
+        &format!(
+            "{} / {} / {}",
+            optional(&run.candidate_id),
+            optional(&run.application_id),
+            optional(&run.job_id)
+        ),
+    ]);
+    table.add_row(["created", &time(Some(run.created_at))]);
+    table.add_row(["started", &time(run.started_at)]);
+    table.add_row([
+        "finished",
+        &format!(
+            "{} (took {})",
+            time(run.finished_at),
+            took(run.started_at, run.finished_at)
+        ),
+    ]);
+    if let Some(retry_of) = &run.retry_of {
+        table.add_row([
+            "retry of",
+            &format!("{retry_of} (requested by {})", optional(&run.requested_by)),
+        ]);
+    }
+    if let Some(at) = detail.redacted_at {
+        table.add_row(["personal data removed", &time(Some(at))]);
+    }
+    table.add_row(["error", &optional(&run.error)]);
+    println!("{table}");
+    if detail.steps.is_empty() {
+        println!("no steps recorded");
+        return;
+    }
+    let mut steps = new_table();
+    steps.set_header(["STEP", "ACTION", "STATUS", "ATTEMPTS", "STARTED", "TOOK", "ERROR"]);
+    for step in &detail.steps {
+        steps.add_row([
+            step.step_id.clone(),
+            step.action.clone(),
+            step.status.to_string(),
+            step.attempts.to_string(),
+            time(step.started_at),
+            took(step.started_at, step.finished_at),
+            optional(&step.error),
+        ]);
+    }
+    println!("{steps}");
+    for step in &detail.steps {
+        let pretty = |value: &Option<Value>| {
+            value.as_ref().map_or_else(
+                || "-".to_owned(),
+                |v| serde_json::to_string_pretty(v).unwrap_or_default(),
+            )
+        };
+        println!(
+            "\nstep {} input:\n{}\nstep {} output:\n{}",
+            step.step_id,
+            pretty(&step.input),
+            step.step_id,
+            pretty(&step.output)
+        );
+    }
+}

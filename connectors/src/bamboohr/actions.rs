@@ -1,0 +1,272 @@
+//! BambooHR actions: their typed, documented inputs and outputs, and how each runs.
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
+use hirewire_sdk::{ActionDescriptor, ActionError};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::client::BambooHrClient;
+
+/// Declares an employee input struct: the given leading fields, then every
+/// optional BambooHR employee field (by its API name).
+macro_rules! employee_input {
+    ($(#[$meta:meta])* $name:ident { $($(#[$fmeta:meta])* $field:ident : $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+            /// Job title; must be an existing option of BambooHR's `jobTitle` list.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub job_title: Option<String>,
+            /// Department; must be an existing option of the `department` list.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub department: Option<String>,
+            /// Location; must be an existing option of the `location` list.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub location: Option<String>,
+            /// Division; must be an existing option of the `division` list.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub division: Option<String>,
+            /// Hire date (YYYY-MM-DD).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub hire_date: Option<NaiveDate>,
+            /// Employee number.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub employee_number: Option<String>,
+            /// Preferred first name.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub preferred_name: Option<String>,
+            /// Personal email address.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub home_email: Option<String>,
+            /// Mobile phone number.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub mobile_phone: Option<String>,
+            /// Any other field of `GET /v1/meta/fields`, by its API name.
+            #[serde(default, skip_serializing_if = "Map::is_empty")]
+            pub custom_fields: Map<String, Value>,
+        }
+    };
+}
+
+employee_input! {
+    /// Input of `bamboohr.create_employee`.
+    CreateEmployeeInput {
+        /// First name (required by BambooHR).
+        first_name: String,
+        /// Last name (required by BambooHR).
+        last_name: String,
+        /// Work email; must not belong to another employee.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        work_email: Option<String>,
+    }
+}
+
+employee_input! {
+    /// Input of `bamboohr.upsert_employee`: the employee is found by `workEmail`.
+    UpsertEmployeeInput {
+        /// Work email: the key the employee is found by (case-insensitive).
+        work_email: String,
+        /// First name.
+        first_name: String,
+        /// Last name.
+        last_name: String,
+    }
+}
+
+employee_input! {
+    /// Input of `bamboohr.update_employee`: only the given fields change.
+    UpdateEmployeeInput {
+        /// The employee's BambooHR id.
+        id: String,
+        /// First name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        first_name: Option<String>,
+        /// Last name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_name: Option<String>,
+        /// Work email; must not belong to another employee.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        work_email: Option<String>,
+    }
+}
+
+/// Input of `bamboohr.find_employee`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FindEmployeeInput {
+    /// The work email to look for (case-insensitive).
+    pub work_email: String,
+}
+
+/// Output of `bamboohr.create_employee` and `bamboohr.update_employee`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeIdOutput {
+    /// The employee's BambooHR id.
+    pub id: String,
+}
+
+/// An employee as BambooHR's directory shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryEmployee {
+    /// The employee's BambooHR id.
+    pub id: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Work email.
+    #[serde(default)]
+    pub work_email: Option<String>,
+    /// Job title.
+    #[serde(default)]
+    pub job_title: Option<String>,
+    /// Department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Location.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// Division.
+    #[serde(default)]
+    pub division: Option<String>,
+}
+
+/// Output of `bamboohr.find_employee`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FindEmployeeOutput {
+    /// Whether an employee has that work email.
+    pub found: bool,
+    /// The employee, when found.
+    pub employee: Option<DirectoryEmployee>,
+}
+
+/// The JSON field map BambooHR takes: the input's fields with `customFields` spread in.
+pub fn employee_fields<T: Serialize>(input: &T, drop: &[&str]) -> Result<Map<String, Value>, ActionError> {
+    let Value::Object(mut fields) = hirewire_sdk::connection::to_output(input)? else {
+        return Err(ActionError::permanent("employee input did not serialize to an object"));
+    };
+    if let Some(Value::Object(custom)) = fields.remove("customFields") {
+        for (key, value) in custom {
+            fields.entry(key).or_insert(value);
+        }
+    }
+    for key in drop {
+        fields.remove(*key);
+    }
+    Ok(fields)
+}
+
+/// Finds the employee by work email, then updates it or creates it.
+struct EmployeeUpsert<'a> {
+    client: &'a BambooHrClient,
+    work_email: String,
+    fields: Map<String, Value>,
+}
+
+#[async_trait]
+impl KeyedRecord for EmployeeUpsert<'_> {
+    fn key_description(&self) -> String {
+        format!("employee with workEmail '{}'", self.work_email)
+    }
+    async fn find_id(&self) -> Result<Option<String>, ActionError> {
+        Ok(self.client.find_by_work_email(&self.work_email).await?.map(|e| e.id))
+    }
+    async fn update(&self, id: &str) -> Result<(), ActionError> {
+        let mut fields = self.fields.clone();
+        fields.remove("workEmail");
+        self.client.update_employee(id, &fields).await
+    }
+    async fn create(&self) -> Result<String, ActionError> {
+        self.client.create_employee(&self.fields).await
+    }
+    fn is_duplicate(&self, error: &ActionError) -> bool {
+        error.status == Some(409) && error.field.as_deref() == Some("workEmail")
+    }
+}
+
+/// Runs one action by name.
+pub async fn run_action(client: &BambooHrClient, action: &str, input: Value) -> Result<Value, ActionError> {
+    use hirewire_sdk::connection::{parse_input, to_output};
+    match action {
+        "create_employee" => {
+            let input: CreateEmployeeInput = parse_input(input)?;
+            let id = client.create_employee(&employee_fields(&input, &[])?).await?;
+            to_output(&EmployeeIdOutput { id })
+        }
+        "update_employee" => {
+            let input: UpdateEmployeeInput = parse_input(input)?;
+            let fields = employee_fields(&input, &["id"])?;
+            if fields.is_empty() {
+                return Err(ActionError::invalid_input("no field to update").with_field("id"));
+            }
+            client.update_employee(&input.id, &fields).await?;
+            to_output(&EmployeeIdOutput { id: input.id })
+        }
+        "find_employee" => {
+            let input: FindEmployeeInput = parse_input(input)?;
+            let employee = client.find_by_work_email(&input.work_email).await?;
+            to_output(&FindEmployeeOutput { found: employee.is_some(), employee })
+        }
+        "upsert_employee" => {
+            let input: UpsertEmployeeInput = parse_input(input)?;
+            let upsert = EmployeeUpsert {
+                client,
+                work_email: input.work_email.clone(),
+                fields: employee_fields(&input, &[])?,
+            };
+            to_output(&upsert_record(&upsert).await?)
+        }
+        other => Err(ActionError::permanent(format!("bamboohr has no action `{other}`"))),
+    }
+}
+
+/// The descriptors of BambooHR's actions, with examples.
+#[must_use]
+pub fn action_descriptors() -> Vec<ActionDescriptor> {
+    let ada = json!({
+        "firstName": "Ada", "lastName": "Lovelace", "workEmail": "ada.lovelace@acme.example",
+        "jobTitle": "Software Engineer", "department": "Engineering", "hireDate": "2026-02-01"
+    });
+    vec![
+        ActionDescriptor::new::<CreateEmployeeInput, EmployeeIdOutput>(
+            "create_employee",
+            "Creates an employee (POST /v1/employees); list fields must match existing options.",
+        )
+        .example(ada.clone(), json!({"id": "333"})),
+        ActionDescriptor::new::<UpdateEmployeeInput, EmployeeIdOutput>(
+            "update_employee",
+            "Updates the given fields of an employee (POST /v1/employees/{id}).",
+        )
+        .example(json!({"id": "333", "jobTitle": "Staff Engineer"}), json!({"id": "333"})),
+        ActionDescriptor::new::<FindEmployeeInput, FindEmployeeOutput>(
+            "find_employee",
+            "Finds an employee by work email through the employee directory.",
+        )
+        .example(
+            json!({"workEmail": "ada.lovelace@acme.example"}),
+            json!({"found": true, "employee": {
+                "id": "333", "displayName": "Ada Lovelace", "firstName": "Ada", "lastName": "Lovelace",
+                "workEmail": "ada.lovelace@acme.example", "jobTitle": "Software Engineer",
+                "department": "Engineering", "location": null, "division": null
+            }}),
+        ),
+        ActionDescriptor::new::<UpsertEmployeeInput, UpsertOutcome>(
+            "upsert_employee",
+            "Finds the employee by work email, then updates it or creates it; never creates a second one.",
+        )
+        .example(ada, json!({"id": "333", "created": true})),
+    ]
+}

@@ -1,0 +1,1 @@
+//! Connector conformance: every registered connector documents itself fully.

@@ -1,0 +1,284 @@
+//! The expression language: one MiniJinja environment with strict undefined
+//! values, a fuel and recursion limit, no template loader, and the HR helper
+//! filters.
+//!
+//! Recipes are checked at load time ([`ExprEngine::analyze`]: syntax and the
+//! names each expression refers to) and evaluated at run time
+//! ([`ExprEngine::render_value`], [`ExprEngine::eval_condition`],
+//! [`ExprEngine::eval_list`]) against a [`Scope`]. Evaluation re-parses the
+//! (small, already validated) source, which costs microseconds; an undefined
+//! value is always an error, never an empty string.
+
+mod filters;
+mod scope;
+mod template;
+
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::Value;
+
+pub use scope::Scope;
+pub use template::{Template, TemplateNode, single_expression};
+
+/// Default fuel per evaluation: roughly this many VM instructions.
+pub const DEFAULT_FUEL: u64 = 100_000;
+/// Default nesting limit for evaluation.
+pub const DEFAULT_RECURSION_LIMIT: usize = 64;
+
+/// An expression failed to evaluate, or is not of the kind expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}{}: {message}", field_suffix(.field))]
+pub struct ExprError {
+    /// Where the template is in the recipe (``step `employee`, `with` ``).
+    pub origin: String,
+    /// The field inside it, e.g. `hireDate` or `channels[1]`; empty for the whole value.
+    pub field: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn field_suffix(field: &str) -> String {
+    if field.is_empty() { String::new() } else { format!(", field `{field}`") }
+}
+
+/// What [`ExprEngine::analyze`] found in one string of a recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Analysis {
+    /// The dotted paths of the names the string reads (`trigger.candidate.first_name`,
+    /// `steps.employee.created`), sorted; names bound inside the template (loops, `set`) are left out.
+    pub references: Vec<String>,
+    /// The syntax error, if the string does not parse.
+    pub syntax_error: Option<SyntaxProblem>,
+}
+
+/// A syntax error inside one string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxProblem {
+    /// The parser's message.
+    pub message: String,
+    /// Byte offset of the fault inside the string, when known.
+    pub offset: Option<usize>,
+}
+
+/// The configured MiniJinja environment. Cheap to share (`Send + Sync`).
+pub struct ExprEngine {
+    env: Environment<'static>,
+}
+
+impl std::fmt::Debug for ExprEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExprEngine").field("fuel", &self.env.fuel()).finish_non_exhaustive()
+    }
+}
+
+impl Default for ExprEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Builds an environment with our settings and filters.
+fn configured_env<'s>(fuel: u64, recursion_limit: usize) -> Environment<'s> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(fuel));
+    env.set_recursion_limit(recursion_limit);
+    env.set_debug(true);
+    env.add_filter("work_email", filters::work_email);
+    env.add_filter("personal_email", filters::personal_email);
+    env.add_filter("full_name", filters::full_name);
+    env.add_filter("date", filters::date);
+    env.add_filter("default", filters::default);
+    env.add_filter("d", filters::default);
+    env
+}
+
+impl ExprEngine {
+    /// An engine with the default fuel and recursion limits.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_limits(DEFAULT_FUEL, DEFAULT_RECURSION_LIMIT)
+    }
+
+    /// An engine with the given limits.
+    #[must_use]
+    pub fn with_limits(fuel: u64, recursion_limit: usize) -> Self {
+        Self { env: configured_env(fuel, recursion_limit) }
+    }
+
+    /// Checks one string of a recipe: its syntax and the names it reads.
+    /// Strings without template tags have no references.
+    #[must_use]
+    pub fn analyze(&self, s: &str) -> Analysis {
+        match TemplateNode::from_string(s) {
+            TemplateNode::Expression(expr) => {
+                let start = s.find(expr.as_str()).unwrap_or(0);
+                match self.env.compile_expression_owned(expr.clone()) {
+                    Ok(compiled) => Analysis { references: sorted(compiled.undeclared_variables(true)), syntax_error: None },
+                    Err(e) => Analysis {
+                        references: Vec::new(),
+                        syntax_error: Some(SyntaxProblem {
+                            message: describe(&e),
+                            offset: e.range().map(|r| start + r.start.min(expr.len())),
+                        }),
+                    },
+                }
+            }
+            TemplateNode::Text(text) => {
+                let env = configured_env(DEFAULT_FUEL, DEFAULT_RECURSION_LIMIT);
+                match env.template_from_str(&text) {
+                    Ok(t) => Analysis { references: sorted(t.undeclared_variables(true)), syntax_error: None },
+                    Err(e) => Analysis {
+                        references: Vec::new(),
+                        syntax_error: Some(SyntaxProblem {
+                            message: describe(&e),
+                            offset: e.range().map(|r| r.start.min(text.len())),
+                        }),
+                    },
+                }
+            }
+            _ => Analysis::default(),
+        }
+    }
+
+    /// Renders a template tree (a `with:` block, a `key:`...) to JSON.
+    pub fn render_value(&self, template: &Template, scope: &Scope) -> Result<Value, ExprError> {
+        let ctx = scope.context();
+        let mut path = String::new();
+        self.render_node(&template.node, &ctx, &mut path).map_err(|(field, message)| ExprError {
+            origin: template.origin.clone(),
+            field,
+            message,
+        })
+    }
+
+    /// Evaluates an `if:` / `when:` condition. Undefined values are errors.
+    pub fn eval_condition(&self, template: &Template, scope: &Scope) -> Result<bool, ExprError> {
+        let err = |message: String| ExprError { origin: template.origin.clone(), field: String::new(), message };
+        match &template.node {
+            TemplateNode::Literal(Value::Bool(b)) => Ok(*b),
+            TemplateNode::Expression(expr) => {
+                let value = self.eval_expression(expr, &scope.context()).map_err(err)?;
+                if value.is_undefined() {
+                    return Err(err(format!("`{expr}` is undefined")));
+                }
+                Ok(value.is_true())
+            }
+            _ => Err(err("must be one expression written \"{{ expr }}\" or true/false".into())),
+        }
+    }
+
+    /// Evaluates a `for_each:` list.
+    pub fn eval_list(&self, template: &Template, scope: &Scope) -> Result<Vec<Value>, ExprError> {
+        let value = self.render_value(template, scope)?;
+        match value {
+            Value::Array(items) => Ok(items),
+            Value::Null => Ok(Vec::new()),
+            other => Err(ExprError {
+                origin: template.origin.clone(),
+                field: String::new(),
+                message: format!("must evaluate to a list, got {}", json_kind(&other)),
+            }),
+        }
+    }
+
+    fn render_node(
+        &self,
+        node: &TemplateNode,
+        ctx: &minijinja::Value,
+        path: &mut String,
+    ) -> Result<Value, (String, String)> {
+        match node {
+            TemplateNode::Literal(v) => Ok(v.clone()),
+            TemplateNode::Expression(expr) => {
+                let value = self.eval_expression(expr, ctx).map_err(|m| (path.clone(), m))?;
+                to_json(&value).map_err(|m| (path.clone(), format!("`{expr}` {m}")))
+            }
+            TemplateNode::Text(text) => {
+                self.env.render_str(text, ctx).map(Value::String).map_err(|e| (path.clone(), describe(&e)))
+            }
+            TemplateNode::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    out.push(self.render_node(item, ctx, path)?);
+                    path.truncate(len);
+                }
+                Ok(Value::Array(out))
+            }
+            TemplateNode::Object(entries) => {
+                let mut out = serde_json::Map::new();
+                for (key, item) in entries {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                    out.insert(key.clone(), self.render_node(item, ctx, path)?);
+                    path.truncate(len);
+                }
+                Ok(Value::Object(out))
+            }
+        }
+    }
+
+    fn eval_expression(&self, expr: &str, ctx: &minijinja::Value) -> Result<minijinja::Value, String> {
+        let compiled = self.env.compile_expression(expr).map_err(|e| describe(&e))?;
+        compiled.eval(ctx).map_err(|e| describe(&e))
+    }
+}
+
+fn sorted(set: std::collections::HashSet<String>) -> Vec<String> {
+    let mut v: Vec<String> = set.into_iter().collect();
+    v.sort();
+    v
+}
+
+/// A one-line description of a MiniJinja error, without template names.
+fn describe(e: &minijinja::Error) -> String {
+    match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+/// Converts an evaluated value to JSON; undefined anywhere inside is an error.
+fn to_json(value: &minijinja::Value) -> Result<Value, String> {
+    if contains_undefined(value, 0) {
+        return Err("is undefined".into());
+    }
+    serde_json::to_value(value).map_err(|e| format!("cannot be converted to JSON: {e}"))
+}
+
+fn contains_undefined(value: &minijinja::Value, depth: usize) -> bool {
+    use minijinja::value::ValueKind;
+    if value.is_undefined() {
+        return true;
+    }
+    if depth > 32 {
+        return false;
+    }
+    match value.kind() {
+        ValueKind::Seq | ValueKind::Iterable => {
+            value.try_iter().is_ok_and(|mut it| it.any(|v| contains_undefined(&v, depth + 1)))
+        }
+        ValueKind::Map => value.try_iter().is_ok_and(|mut keys| {
+            keys.any(|k| value.get_item(&k).is_ok_and(|v| contains_undefined(&v, depth + 1)))
+        }),
+        _ => false,
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests;

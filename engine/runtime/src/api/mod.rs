@@ -1,0 +1,70 @@
+//! The HTTP API served by `hirewire run` (SPEC 7), built as `fn app() -> Router`
+//! so that tests drive it without a socket.
+
+mod auth;
+mod health;
+mod runs;
+mod webhooks;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use hirewire_core::expr::ExprEngine;
+use hirewire_store::Store;
+use metrics_exporter_prometheus::PrometheusHandle;
+use secrecy::SecretString;
+use tokio::sync::Notify;
+
+use crate::connections::Connections;
+use crate::recipe_book::RecipeBook;
+
+/// Largest webhook body accepted (Greenhouse payloads are a few KiB).
+pub const MAX_WEBHOOK_BODY: usize = 1024 * 1024;
+
+/// What the HTTP handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The run history.
+    pub store: Store,
+    /// Loaded recipes.
+    pub recipes: RecipeBook,
+    /// Live connections.
+    pub connections: Connections,
+    /// The expression engine (business keys).
+    pub expr: Arc<ExprEngine>,
+    /// Wakes the workers when runs were recorded.
+    pub wake: Arc<Notify>,
+    /// Bearer token for `/api` (none: the daemon listens on loopback only).
+    pub api_token: Option<Arc<SecretString>>,
+    /// Whether recipes are loaded (for `/readyz`).
+    pub recipes_loaded: Arc<AtomicBool>,
+    /// Prometheus exporter, when installed.
+    pub metrics: Option<PrometheusHandle>,
+    /// This node's id.
+    pub node: String,
+}
+
+/// The daemon's router.
+pub fn app(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/runs", get(runs::list_runs))
+        .route("/runs/{id}", get(runs::show_run))
+        .route("/runs/{id}/retry", post(runs::retry_run))
+        .route("/recipes", get(runs::list_recipes))
+        .route("/nodes", get(runs::list_nodes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_bearer))
+        .layer(DefaultBodyLimit::max(64 * 1024));
+    Router::new()
+        .route(
+            "/webhooks/{connection}",
+            post(webhooks::receive_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
+        )
+        .nest("/api", api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .with_state(state)
+}

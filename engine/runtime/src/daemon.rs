@@ -1,0 +1,223 @@
+//! `hirewire run`: loads the project, migrates the database, builds the
+//! connections, and runs the HTTP server, the trigger scheduler, the workers,
+//! the lease rescuer, retention pruning and hot reload until SIGTERM/SIGINT.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hirewire_core::env_expand::process_env;
+use hirewire_core::expr::ExprEngine;
+use hirewire_core::validate::{Project, load_project};
+use hirewire_sdk::{ConnectorDescriptor, HttpClient};
+use hirewire_store::Store;
+use secrecy::ExposeSecret;
+use tokio::sync::{Notify, watch};
+
+use crate::api::{AppState, app};
+use crate::connections::Connections;
+use crate::executor::Executor;
+use crate::recipe_book::RecipeBook;
+use crate::reload::watch_for_reloads;
+use crate::triggers::TriggerScheduler;
+use crate::worker::{WorkerOptions, run_workers};
+
+/// Overrides `listen:` (e.g. `0.0.0.0:8080` in a container).
+pub const LISTEN_VAR: &str = "HIREWIRE_LISTEN";
+/// Overrides `api_token:`.
+pub const API_TOKEN_VAR: &str = "HIREWIRE_API_TOKEN";
+
+/// Daemon settings that are not in `hirewire.yaml`.
+#[derive(Debug, Clone)]
+pub struct DaemonOptions {
+    /// The project directory.
+    pub dir: PathBuf,
+    /// Worker settings (node id, lease, parallelism).
+    pub worker: WorkerOptions,
+    /// How often the trigger scheduler looks at schedules.
+    pub scheduler_tick: Duration,
+    /// Overrides `listen:` (tests use port 0).
+    pub listen: Option<SocketAddr>,
+    /// Whether to install the Prometheus recorder (once per process).
+    pub install_metrics: bool,
+}
+
+impl DaemonOptions {
+    /// Defaults for the project in `dir`.
+    #[must_use]
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.to_path_buf(),
+            worker: WorkerOptions::default(),
+            scheduler_tick: Duration::from_secs(1),
+            listen: None,
+            install_metrics: true,
+        }
+    }
+}
+
+/// A running daemon.
+pub struct Daemon {
+    /// Where the HTTP server listens.
+    pub addr: SocketAddr,
+    /// The run history.
+    pub store: Store,
+    shutdown: watch::Sender<bool>,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl Daemon {
+    /// Starts the daemon for the project in `options.dir`.
+    ///
+    /// # Errors
+    /// An invalid project (every problem listed), an unreachable database, a
+    /// connection that cannot be built, or an address that cannot be bound.
+    pub async fn start(options: DaemonOptions, registry: Arc<Vec<ConnectorDescriptor>>) -> anyhow::Result<Self> {
+        let project = load(&options.dir, &registry)?;
+        let store = Store::open(project.config.database.expose_secret())
+            .await
+            .context("opening the run history")?;
+        store.migrate().await.context("migrating the run history")?;
+        let http = HttpClient::default();
+        let connections = Connections::build(
+            &registry,
+            project.config.connections.values().map(|c| (c.name.as_str(), c.connector.as_str(), c.settings())),
+            &http,
+        )?;
+        let recipes = RecipeBook::new(Vec::new());
+        install_recipes(&store, &recipes, project.recipes).await?;
+        let expr = Arc::new(ExprEngine::new());
+        let wake = Arc::new(Notify::new());
+        let node = options.worker.node.clone();
+        store.upsert_node(&node).await.context("registering this node")?;
+
+        let api_token = std::env::var(API_TOKEN_VAR)
+            .ok()
+            .filter(|t| !t.is_empty())
+            .map(secrecy::SecretString::from)
+            .or(project.config.api_token)
+            .map(Arc::new);
+        let listen = options
+            .listen
+            .or_else(|| std::env::var(LISTEN_VAR).ok().and_then(|s| s.parse().ok()))
+            .unwrap_or(project.config.listen);
+        if api_token.is_none() && !listen.ip().is_loopback() {
+            anyhow::bail!("refusing to listen on {listen} without `api_token:`: set one, or listen on 127.0.0.1");
+        }
+        let metrics = if options.install_metrics {
+            crate::metric_definitions::describe_metrics();
+            metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()
+        } else {
+            None
+        };
+        let recipes_loaded = Arc::new(AtomicBool::new(true));
+        let state = AppState {
+            store: store.clone(),
+            recipes: recipes.clone(),
+            connections: connections.clone(),
+            expr: expr.clone(),
+            wake: wake.clone(),
+            api_token,
+            recipes_loaded: recipes_loaded.clone(),
+            metrics,
+            node: node.clone(),
+        };
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+        let addr = listener.local_addr()?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut tasks = tokio::task::JoinSet::new();
+
+        let mut server_shutdown = shutdown_rx.clone();
+        let router = app(state);
+        tasks.spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = server_shutdown.wait_for(|stop| *stop).await;
+            });
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+        let executor = Executor {
+            store: store.clone(),
+            expr: expr.clone(),
+            recipes: recipes.clone(),
+            connections: connections.clone(),
+            max_inline_retry_wait: Duration::from_secs(15),
+        };
+        tasks.spawn(run_workers(executor, options.worker.clone(), wake.clone(), shutdown_rx.clone()));
+        let scheduler = TriggerScheduler {
+            store: store.clone(),
+            recipes: recipes.clone(),
+            connections: connections.clone(),
+            expr,
+            node: node.clone(),
+            wake,
+            poll_lease: Duration::from_secs(120),
+        };
+        tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
+        tasks.spawn(maintain(store.clone(), node, project.config.retention, shutdown_rx.clone()));
+        tasks.spawn(watch_for_reloads(options.dir.clone(), registry, store.clone(), recipes, shutdown_rx));
+        tracing::info!(%addr, "hirewire is running");
+        Ok(Self { addr, store, shutdown, tasks })
+    }
+
+    /// Stops claiming, lets running steps finish (up to the deadline) and stops every task.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Loads the project or explains every problem.
+fn load(dir: &Path, registry: &[ConnectorDescriptor]) -> anyhow::Result<Project> {
+    load_project(dir, registry, &process_env).map_err(|report| {
+        let lines: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("the project in {} is not valid:\n{}", dir.display(), lines.join("\n"))
+    })
+}
+
+/// Records each recipe's version and concurrency, then makes them current.
+pub async fn install_recipes(store: &Store, book: &RecipeBook, recipes: Vec<hirewire_core::recipe::Recipe>) -> anyhow::Result<()> {
+    for recipe in &recipes {
+        let source = std::fs::read_to_string(&recipe.file).unwrap_or_default();
+        store.record_recipe_version(&recipe.name, &recipe.version, &source).await?;
+        store.set_recipe_concurrency(&recipe.name, recipe.concurrency).await?;
+    }
+    book.replace_all(recipes);
+    Ok(())
+}
+
+/// Lease rescue, node liveness and retention, on every node (each is idempotent).
+async fn maintain(store: Store, node: String, retention: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut ticks: u64 = 0;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => return,
+        }
+        ticks += 1;
+        if let Err(e) = store.upsert_node(&node).await {
+            tracing::warn!(error = %e, "node heartbeat failed");
+        }
+        match store.rescue_expired_leases().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(runs = n, "rescued runs whose lease expired"),
+            Err(e) => tracing::warn!(error = %e, "lease rescue failed"),
+        }
+        if ticks % 720 == 1 {
+            let cutoff = chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or_else(|_| chrono::Duration::days(90));
+            match store.prune(cutoff).await {
+                Ok(report) => tracing::info!(?report, "pruned old runs"),
+                Err(e) => tracing::warn!(error = %e, "pruning failed"),
+            }
+        }
+    }
+}
+
+/// Marks the recipes as loaded or not (for `/readyz`).
+pub fn set_loaded(flag: &AtomicBool, loaded: bool) {
+    flag.store(loaded, Ordering::Relaxed);
+}

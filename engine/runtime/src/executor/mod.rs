@@ -1,0 +1,226 @@
+//! Executes one claimed run: completes the trigger event, applies `when:`,
+//! walks the steps durably (each finished step is recorded before the next
+//! starts, so a crash resumes at the first unfinished step), retries transient
+//! failures, and runs `on_error` once when the run fails for good.
+
+mod steps;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use hirewire_core::expr::{ExprEngine, Scope};
+use hirewire_core::recipe::{Recipe, Trigger};
+use hirewire_sdk::TriggerEvent;
+use hirewire_store::{ClaimedRun, RunLease, RunStatus, StepOutcome, StepRecord, StepStatus, Store, StoreError};
+use serde_json::{Value, json};
+
+use crate::connections::Connections;
+use crate::metric_definitions::RUNS_FINISHED_TOTAL;
+use crate::recipe_book::RecipeBook;
+
+pub use steps::StepFailure;
+
+/// The step id under which the completed trigger event is recorded.
+pub const TRIGGER_STEP_ID: &str = "trigger";
+
+/// What executing a run needs.
+#[derive(Clone)]
+pub struct Executor {
+    /// The run history.
+    pub store: Store,
+    /// The expression engine.
+    pub expr: Arc<ExprEngine>,
+    /// Loaded recipes and versions.
+    pub recipes: RecipeBook,
+    /// Live connections.
+    pub connections: Connections,
+    /// Longest in-process wait before a retry; longer waits give the run back to the queue.
+    pub max_inline_retry_wait: Duration,
+}
+
+/// How a run's execution ended on this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The run finished with this status.
+    Finished(RunStatus),
+    /// A step will be retried later: the run went back to the queue.
+    Rescheduled,
+    /// Another node holds the run now (our lease expired); nothing more was written.
+    LeaseLost,
+}
+
+/// An error that stops executing a run on this node without finishing it.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The store failed; the run stays leased and will be rescued.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Executor {
+    /// Executes `run` to its end (or until it must wait for a retry).
+    ///
+    /// # Errors
+    /// A store failure other than a lost lease.
+    pub async fn execute(&self, run: &ClaimedRun) -> Result<RunEnd, ExecError> {
+        let lease = run.lease();
+        match self.execute_leased(run, &lease).await {
+            Err(ExecError::Store(StoreError::LeaseLost { .. })) => Ok(RunEnd::LeaseLost),
+            other => other,
+        }
+    }
+
+    async fn execute_leased(&self, run: &ClaimedRun, lease: &RunLease) -> Result<RunEnd, ExecError> {
+        let Some(recipe) = self.recipe_for(run).await? else {
+            let error = format!("recipe `{}` version {} is not available on this node", run.recipe, short(&run.recipe_version));
+            return self.finish(run, lease, RunStatus::Failed, Some(&error)).await;
+        };
+        let done: HashMap<String, StepRecord> =
+            self.store.steps_of(&run.id).await?.into_iter().map(|s| (s.step_id.clone(), s)).collect();
+
+        // 1. The trigger event, completed by its connector (recorded as step `trigger`).
+        let trigger = match self.completed_trigger(run, lease, &recipe, &done).await? {
+            Ok(payload) => payload,
+            Err(failure) => return self.fail_or_reschedule(run, lease, &recipe, failure, &done).await,
+        };
+        let run_facts = json!({
+            "id": run.id,
+            "recipe": run.recipe,
+            "started_at": run.started_at.unwrap_or_else(Utc::now).to_rfc3339(),
+            "attempt": run.attempt,
+        });
+        let mut scope = Scope::new(&trigger, &run_facts);
+
+        // 2. The `when:` filter.
+        if let Trigger::Connector(t) = &recipe.trigger {
+            if let Some(when) = &t.when {
+                match self.expr.eval_condition(when, &scope) {
+                    Ok(true) => {}
+                    Ok(false) => return self.finish(run, lease, RunStatus::Skipped, None).await,
+                    Err(e) => {
+                        let failure = StepFailure::permanent(format!("when: {e}"));
+                        return self.fail_or_reschedule(run, lease, &recipe, failure, &done).await;
+                    }
+                }
+            }
+        }
+
+        // 3. The steps.
+        let walker = steps::StepWalker { executor: self, run, lease, done: &done };
+        match walker.walk(&recipe.steps, "", &mut scope).await? {
+            Ok(()) => self.finish(run, lease, RunStatus::Succeeded, None).await,
+            Err(failure) => self.fail_or_reschedule(run, lease, &recipe, failure, &done).await,
+        }
+    }
+
+    /// The recipe version the run was recorded with (loaded from the store if this node has not seen it).
+    async fn recipe_for(&self, run: &ClaimedRun) -> Result<Option<Arc<Recipe>>, ExecError> {
+        if let Some(recipe) = self.recipes.version(&run.recipe_version) {
+            return Ok(Some(recipe));
+        }
+        // A version from before a restart: fall back to the current recipe only if it is that version.
+        Ok(self.recipes.current(&run.recipe).filter(|r| r.version == run.recipe_version))
+    }
+
+    /// The trigger payload, completed by the connector once and recorded durably.
+    async fn completed_trigger(
+        &self,
+        run: &ClaimedRun,
+        lease: &RunLease,
+        recipe: &Recipe,
+        done: &HashMap<String, StepRecord>,
+    ) -> Result<Result<Value, StepFailure>, ExecError> {
+        let Trigger::Connector(t) = &recipe.trigger else {
+            return Ok(Ok(run.payload.clone()));
+        };
+        if let Some(record) = done.get(TRIGGER_STEP_ID).filter(|r| r.status == StepStatus::Succeeded) {
+            return Ok(Ok(record.output.clone().unwrap_or(Value::Null)));
+        }
+        let Some(live) = self.connections.get(&t.connection) else {
+            return Ok(Err(StepFailure::permanent(format!("connection `{}` is not configured", t.connection))));
+        };
+        let action = format!("{}.{}", t.connector, t.event);
+        let attempts = done.get(TRIGGER_STEP_ID).map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0)) + 1;
+        self.store.start_step(lease, TRIGGER_STEP_ID, &action, &run.payload).await?;
+        let event = TriggerEvent {
+            trigger: t.event.clone(),
+            event_id: run.event_id.clone().unwrap_or_default(),
+            occurred_at: run.event_at,
+            payload: run.payload.clone(),
+            candidate_id: run.candidate_id.as_deref().and_then(|s| s.parse().ok()),
+            application_id: run.application_id.as_deref().and_then(|s| s.parse().ok()),
+            job_id: run.job_id.as_deref().and_then(|s| s.parse().ok()),
+        };
+        match live.connection.enrich_event(event).await {
+            Ok(event) => {
+                self.store
+                    .finish_step(lease, TRIGGER_STEP_ID, &action, &StepOutcome::Succeeded(event.payload.clone()), attempts)
+                    .await?;
+                Ok(Ok(event.payload))
+            }
+            Err(e) => {
+                let failure = StepFailure::from_action_error(TRIGGER_STEP_ID, &action, &e, attempts, &Default::default());
+                let outcome = if failure.retry_at.is_some() {
+                    StepOutcome::Retrying(failure.message.clone())
+                } else {
+                    StepOutcome::Failed(failure.message.clone())
+                };
+                self.store.finish_step(lease, TRIGGER_STEP_ID, &action, &outcome, attempts).await?;
+                Ok(Err(failure))
+            }
+        }
+    }
+
+    /// A failed step either waits for its retry (the run goes back to the queue) or fails the run.
+    async fn fail_or_reschedule(
+        &self,
+        run: &ClaimedRun,
+        lease: &RunLease,
+        recipe: &Recipe,
+        failure: StepFailure,
+        done: &HashMap<String, StepRecord>,
+    ) -> Result<RunEnd, ExecError> {
+        if let Some(at) = failure.retry_at {
+            self.store.reschedule_run(lease, at, Some(&failure.message)).await?;
+            return Ok(RunEnd::Rescheduled);
+        }
+        if !recipe.on_error.is_empty() {
+            let run_facts = json!({
+                "id": run.id,
+                "recipe": run.recipe,
+                "started_at": run.started_at.unwrap_or_else(Utc::now).to_rfc3339(),
+                "error": failure.message,
+            });
+            let mut scope = Scope::new(&run.payload, &run_facts);
+            let walker = steps::StepWalker { executor: self, run, lease, done };
+            if let Err(on_error_failure) = walker.walk(&recipe.on_error, "on_error.", &mut scope).await? {
+                tracing::warn!(run_id = %run.id, recipe = %run.recipe, error = %on_error_failure.message, "on_error step failed");
+            }
+        }
+        self.finish(run, lease, RunStatus::Failed, Some(&failure.message)).await
+    }
+
+    async fn finish(
+        &self,
+        run: &ClaimedRun,
+        lease: &RunLease,
+        status: RunStatus,
+        error: Option<&str>,
+    ) -> Result<RunEnd, ExecError> {
+        self.store.finish_run(lease, status, error).await?;
+        metrics::counter!(RUNS_FINISHED_TOTAL, "recipe" => run.recipe.clone(), "status" => status.as_str()).increment(1);
+        match status {
+            RunStatus::Failed => {
+                tracing::warn!(run_id = %run.id, recipe = %run.recipe, error = error.unwrap_or_default(), "run failed");
+            }
+            _ => tracing::info!(run_id = %run.id, recipe = %run.recipe, status = status.as_str(), "run finished"),
+        }
+        Ok(RunEnd::Finished(status))
+    }
+}
+
+fn short(version: &str) -> &str {
+    version.get(..12).unwrap_or(version)
+}

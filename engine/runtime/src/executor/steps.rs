@@ -1,0 +1,236 @@
+//! Walks a list of steps durably: skips steps a previous attempt finished,
+//! evaluates `if`, renders `with:`, calls the action with per-step retries,
+//! expands `for_each`, and records every step before moving on.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use hirewire_core::expr::Scope;
+use hirewire_core::recipe::{ActionStep, ForEachStep, RetryPolicy, Step, StepKind};
+use hirewire_sdk::{ActionContext, ActionError};
+use hirewire_store::{ClaimedRun, RunLease, StepOutcome, StepRecord, StepStatus};
+use rand::Rng;
+use serde_json::{Map, Value};
+
+use super::{ExecError, Executor};
+use crate::metric_definitions::STEP_DURATION_SECONDS;
+
+/// Why a walk stopped before its last step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepFailure {
+    /// The message recorded as the run's error (`<step>: <action>: <remote message>`).
+    pub message: String,
+    /// When set, the step will be retried at this time; otherwise the run fails.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+impl StepFailure {
+    /// A failure that retrying will not fix.
+    #[must_use]
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self { message: message.into(), retry_at: None }
+    }
+
+    /// Classifies an action error after `attempts` sends under `policy`.
+    #[must_use]
+    pub fn from_action_error(step_id: &str, action: &str, error: &ActionError, attempts: u32, policy: &RetryPolicy) -> Self {
+        let message = format!("step `{step_id}`: {action}: {error}");
+        if error.is_transient() && attempts < policy.attempts {
+            let delay = retry_delay(policy, attempts + 1, error.retry_after());
+            let at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_else(|_| chrono::Duration::seconds(60));
+            Self { message, retry_at: Some(at) }
+        } else {
+            Self::permanent(message)
+        }
+    }
+}
+
+/// The delay before attempt `next_attempt`: the policy's backoff with ±20 % jitter, but never less than
+/// what the remote asked for.
+fn retry_delay(policy: &RetryPolicy, next_attempt: u32, remote: Option<Duration>) -> Duration {
+    let base = policy.delay_before(next_attempt);
+    let jitter = rand::rng().random_range(0.8..1.2);
+    let delay = base.mul_f64(jitter);
+    remote.map_or(delay, |r| delay.max(r))
+}
+
+/// Walks steps for one run.
+pub(super) struct StepWalker<'a> {
+    pub executor: &'a Executor,
+    pub run: &'a ClaimedRun,
+    pub lease: &'a RunLease,
+    pub done: &'a HashMap<String, StepRecord>,
+}
+
+type WalkResult = Result<Result<Map<String, Value>, StepFailure>, ExecError>;
+
+impl StepWalker<'_> {
+    /// Walks `steps` with ids prefixed by `prefix`; returns each step's output by its (unprefixed) id.
+    pub async fn walk(&self, steps: &[Step], prefix: &str, scope: &mut Scope) -> Result<Result<(), StepFailure>, ExecError> {
+        Ok(self.walk_collect(steps, prefix, scope).await?.map(|_| ()))
+    }
+
+    fn walk_collect<'s>(
+        &'s self,
+        steps: &'s [Step],
+        prefix: &'s str,
+        scope: &'s mut Scope,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = WalkResult> + Send + 's>> {
+        Box::pin(async move {
+            let mut outputs = Map::new();
+            for step in steps {
+                let full_id = format!("{prefix}{}", step.id);
+                if let Some(record) = self.done.get(&full_id) {
+                    if matches!(record.status, StepStatus::Succeeded | StepStatus::Skipped) {
+                        let output = record.output.clone().unwrap_or(Value::Null);
+                        scope.set_step(&step.id, &output);
+                        outputs.insert(step.id.clone(), output);
+                        continue;
+                    }
+                }
+                if let Some(condition) = &step.condition {
+                    match self.executor.expr.eval_condition(condition, scope) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            self.executor
+                                .store
+                                .finish_step(self.lease, &full_id, &step_action_name(step), &StepOutcome::Skipped, 0)
+                                .await?;
+                            scope.set_step(&step.id, &Value::Null);
+                            outputs.insert(step.id.clone(), Value::Null);
+                            continue;
+                        }
+                        Err(e) => return Ok(Err(StepFailure::permanent(format!("step `{full_id}`: if: {e}")))),
+                    }
+                }
+                let result = match &step.kind {
+                    StepKind::Action(action) => self.run_action_step(&full_id, action, scope).await?,
+                    StepKind::ForEach(for_each) => self.run_for_each(&full_id, for_each, scope).await?,
+                };
+                match result {
+                    Ok(output) => {
+                        scope.set_step(&step.id, &output);
+                        outputs.insert(step.id.clone(), output);
+                    }
+                    Err(failure) => return Ok(Err(failure)),
+                }
+            }
+            Ok(Ok(outputs))
+        })
+    }
+
+    async fn run_action_step(
+        &self,
+        full_id: &str,
+        step: &ActionStep,
+        scope: &Scope,
+    ) -> Result<Result<Value, StepFailure>, ExecError> {
+        let action_name = format!("{}.{}", step.connector, step.action);
+        let input = match self.executor.expr.render_value(&step.with, scope) {
+            Ok(input) => input,
+            Err(e) => {
+                let message = format!("step `{full_id}`: {action_name}: {e}");
+                self.executor
+                    .store
+                    .finish_step(self.lease, full_id, &action_name, &StepOutcome::Failed(message.clone()), 0)
+                    .await?;
+                return Ok(Err(StepFailure::permanent(message)));
+            }
+        };
+        let Some(live) = self.executor.connections.get(&step.connection) else {
+            return Ok(Err(StepFailure::permanent(format!(
+                "step `{full_id}`: connection `{}` is not configured",
+                step.connection
+            ))));
+        };
+        let mut attempts = self.done.get(full_id).map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0));
+        loop {
+            attempts += 1;
+            self.executor.store.start_step(self.lease, full_id, &action_name, &input).await?;
+            let cx = ActionContext {
+                run_id: self.run.id.clone(),
+                step_id: full_id.to_owned(),
+                attempt: attempts,
+                idempotency_key: format!("{}:{full_id}", self.run.id),
+            };
+            let started = Instant::now();
+            let result = live.connection.run_action(&step.action, input.clone(), &cx).await;
+            let status = if result.is_ok() { "succeeded" } else { "failed" };
+            metrics::histogram!(STEP_DURATION_SECONDS, "action" => action_name.clone(), "status" => status)
+                .record(started.elapsed().as_secs_f64());
+            match result {
+                Ok(output) => {
+                    self.executor
+                        .store
+                        .finish_step(self.lease, full_id, &action_name, &StepOutcome::Succeeded(output.clone()), attempts)
+                        .await?;
+                    return Ok(Ok(output));
+                }
+                Err(error) => {
+                    let failure = StepFailure::from_action_error(full_id, &action_name, &error, attempts, &step.retry);
+                    tracing::info!(run_id = %self.run.id, recipe = %self.run.recipe, step = full_id, attempt = attempts,
+                        error = %failure.message, retry = failure.retry_at.is_some(), "step failed");
+                    let Some(retry_at) = failure.retry_at else {
+                        self.executor
+                            .store
+                            .finish_step(self.lease, full_id, &action_name, &StepOutcome::Failed(failure.message.clone()), attempts)
+                            .await?;
+                        return Ok(Err(failure));
+                    };
+                    self.executor
+                        .store
+                        .finish_step(self.lease, full_id, &action_name, &StepOutcome::Retrying(failure.message.clone()), attempts)
+                        .await?;
+                    let wait = (retry_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    if wait > self.executor.max_inline_retry_wait {
+                        return Ok(Err(failure));
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn run_for_each(
+        &self,
+        full_id: &str,
+        step: &ForEachStep,
+        scope: &Scope,
+    ) -> Result<Result<Value, StepFailure>, ExecError> {
+        let items = match self.executor.expr.eval_list(&step.items, scope) {
+            Ok(items) => items,
+            Err(e) => {
+                let message = format!("step `{full_id}`: for_each: {e}");
+                self.executor
+                    .store
+                    .finish_step(self.lease, full_id, "for_each", &StepOutcome::Failed(message.clone()), 0)
+                    .await?;
+                return Ok(Err(StepFailure::permanent(message)));
+            }
+        };
+        let mut results = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let mut local = scope.with_local(&step.as_name, item);
+            let prefix = format!("{full_id}[{index}].");
+            match self.walk_collect(&step.steps, &prefix, &mut local).await? {
+                Ok(outputs) => results.push(Value::Object(outputs)),
+                Err(failure) => return Ok(Err(failure)),
+            }
+        }
+        let output = Value::Array(results);
+        let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
+        self.executor
+            .store
+            .finish_step(self.lease, full_id, "for_each", &StepOutcome::Succeeded(output.clone()), count)
+            .await?;
+        Ok(Ok(output))
+    }
+}
+
+fn step_action_name(step: &Step) -> String {
+    match &step.kind {
+        StepKind::Action(a) => format!("{}.{}", a.connector, a.action),
+        StepKind::ForEach(_) => "for_each".to_owned(),
+    }
+}

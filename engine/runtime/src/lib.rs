@@ -1,0 +1,15 @@
+//! hirewire-runtime: the daemon (`hirewire run`): triggers, durable execution,
+//! webhooks, hot reload and the HTTP API.
+
+pub mod api;
+pub mod connections;
+pub mod daemon;
+pub mod executor;
+pub mod intake;
+pub mod metric_definitions;
+pub mod recipe_book;
+pub mod reload;
+pub mod triggers;
+pub mod worker;
+
+pub use daemon::{Daemon, DaemonOptions};

@@ -1,0 +1,93 @@
+//! Hot reload: on a file change under the project (or SIGHUP) the project is
+//! validated again; a valid project replaces the recipes (a changed recipe
+//! gets a new version for new runs; a removed one stops its trigger but keeps
+//! its history), an invalid edit keeps the old recipes and logs every problem.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use hirewire_core::env_expand::process_env;
+use hirewire_core::validate::load_project;
+use hirewire_sdk::ConnectorDescriptor;
+use hirewire_store::Store;
+use notify::Watcher as _;
+use tokio::sync::{mpsc, watch};
+
+use crate::daemon::install_recipes;
+use crate::metric_definitions::RELOADS_TOTAL;
+use crate::recipe_book::RecipeBook;
+
+/// Watches `dir` (and SIGHUP) and reloads recipes until shutdown.
+pub async fn watch_for_reloads(
+    dir: PathBuf,
+    registry: Arc<Vec<ConnectorDescriptor>>,
+    store: Store,
+    book: RecipeBook,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (tx, mut rx) = mpsc::unbounded_channel::<()>();
+    let file_tx = tx.clone();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
+            let _ = file_tx.send(());
+        }
+    });
+    let _watcher = match watcher {
+        Ok(mut w) => {
+            if let Err(e) = w.watch(&dir, notify::RecursiveMode::Recursive) {
+                tracing::warn!(error = %e, "cannot watch the project for changes; SIGHUP still reloads");
+            }
+            Some(w)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot watch the project for changes; SIGHUP still reloads");
+            None
+        }
+    };
+    #[cfg(unix)]
+    {
+        let hup_tx = tx.clone();
+        tokio::spawn(async move {
+            let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else { return };
+            while hup.recv().await.is_some() {
+                let _ = hup_tx.send(());
+            }
+        });
+    }
+    loop {
+        tokio::select! {
+            got = rx.recv() => if got.is_none() { return },
+            _ = shutdown.changed() => return,
+        }
+        // Debounce: editors write several events per save.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while rx.try_recv().is_ok() {}
+        reload_recipes(&dir, &registry, &store, &book).await;
+    }
+}
+
+/// Reloads once; returns whether the new recipes were applied.
+pub async fn reload_recipes(dir: &Path, registry: &[ConnectorDescriptor], store: &Store, book: &RecipeBook) -> bool {
+    match load_project(dir, registry, &process_env) {
+        Ok(project) => match install_recipes(store, book, project.recipes).await {
+            Ok(()) => {
+                metrics::counter!(RELOADS_TOTAL, "outcome" => "applied").increment(1);
+                tracing::info!(recipes = book.all_current().len(), "recipes reloaded");
+                true
+            }
+            Err(e) => {
+                metrics::counter!(RELOADS_TOTAL, "outcome" => "rejected").increment(1);
+                tracing::error!(error = %e, "recipes could not be recorded; keeping the previous ones");
+                false
+            }
+        },
+        Err(report) => {
+            metrics::counter!(RELOADS_TOTAL, "outcome" => "rejected").increment(1);
+            for diagnostic in &report.diagnostics {
+                tracing::error!(problem = %diagnostic, "invalid edit; keeping the previous recipes");
+            }
+            false
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! The work queue: recording runs (race-safe de-duplication), claiming them under a lease, heartbeats, rescue
+//! of expired leases, and ending or rescheduling a run.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+use sqlx::types::Json;
+
+use crate::error::{StoreError, db};
+use crate::rows::ClaimedRow;
+use crate::store::{Store, on_pool};
+use crate::timestamp::Timestamp;
+use crate::types::{ClaimedRun, EnqueueOutcome, NewRun, PollOutcome, RunLease, RunStatus, WebhookOutcome};
+
+/// A fresh run id: a UUIDv7, so ids sort by creation time.
+pub(crate) fn new_run_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// `now + lease`, saturating.
+pub(crate) fn lease_end(now: Timestamp, lease: Duration) -> Timestamp {
+    let lease = TimeDelta::from_std(lease).unwrap_or(TimeDelta::days(365));
+    Timestamp::new(
+        now.instant()
+            .checked_add_signed(lease)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC),
+    )
+}
+
+/// Refuses a new run that does not start queued or skipped.
+fn check_initial_status(runs: &[NewRun]) -> Result<(), StoreError> {
+    match runs
+        .iter()
+        .find(|run| !matches!(run.status, RunStatus::Queued | RunStatus::Skipped))
+    {
+        Some(run) => Err(StoreError::InvalidInitialStatus {
+            recipe: run.recipe.clone(),
+            status: run.status,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Inserts `$runs` inside the open transaction `$tx`; evaluates to `Vec<EnqueueOutcome>`. A run that collides
+/// with an existing (recipe, event id) or (recipe, business key) inserts nothing and reports the existing run.
+macro_rules! insert_new_runs {
+    ($tx:ident, $sql:ident, $runs:expr, $operation:literal) => {{
+        let now = Timestamp::now();
+        let mut outcomes = Vec::with_capacity($runs.len());
+        for run in $runs {
+            let finished_at = (run.status == RunStatus::Skipped).then_some(now);
+            let inserted: Option<String> = sqlx::query_scalar($sql::INSERT_RUN)
+                .bind(new_run_id())
+                .bind(&run.recipe)
+                .bind(&run.recipe_version)
+                .bind(&run.trigger)
+                .bind(&run.event_id)
+                .bind(&run.business_key)
+                .bind(&run.candidate_id)
+                .bind(&run.application_id)
+                .bind(&run.job_id)
+                .bind(run.status.as_str())
+                .bind(Timestamp::new(run.run_at))
+                .bind(Timestamp::new(run.event_at))
+                .bind(now)
+                .bind(finished_at)
+                .bind(Json(&run.payload))
+                .fetch_optional(&mut *$tx)
+                .await
+                .map_err(db($operation))?;
+            let outcome = match inserted {
+                Some(run_id) => EnqueueOutcome::Enqueued { run_id },
+                None => {
+                    let existing_run_id: Option<String> = sqlx::query_scalar($sql::FIND_DUPLICATE_RUN)
+                        .bind(&run.recipe)
+                        .bind(&run.event_id)
+                        .bind(&run.business_key)
+                        .fetch_optional(&mut *$tx)
+                        .await
+                        .map_err(db($operation))?;
+                    EnqueueOutcome::Duplicate { existing_run_id }
+                }
+            };
+            outcomes.push(outcome);
+        }
+        outcomes
+    }};
+}
+
+impl Store {
+    /// Records `runs` in one transaction, one outcome per run in order. A run whose (recipe, event id) or
+    /// (recipe, business key) already has a run is reported as `Duplicate` and not recorded: unique indexes
+    /// decide, so concurrent callers (webhook, reconciling poll, another node) never make a second run.
+    ///
+    /// # Errors
+    /// `InvalidInitialStatus` for a run that is neither queued nor skipped; `Database`.
+    pub async fn enqueue_runs(&self, runs: &[NewRun]) -> Result<Vec<EnqueueOutcome>, StoreError> {
+        check_initial_status(runs)?;
+        on_pool!(self, pool, sql => {
+            let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("enqueue_runs"))?;
+            let outcomes = insert_new_runs!(tx, sql, runs, "enqueue_runs");
+            tx.commit().await.map_err(db("enqueue_runs"))?;
+            Ok(outcomes)
+        })
+    }
+
+    /// Records a poll: moves the cursor of (`recipe`, `trigger_identity`) from `expected_cursor` to `new_cursor`
+    /// and records `runs`, in ONE transaction. If the stored cursor is not `expected_cursor` (another poller
+    /// moved it), nothing is written and `CursorMoved` is returned. The trigger state must exist
+    /// (`ensure_trigger_state`).
+    ///
+    /// # Errors
+    /// `InvalidInitialStatus`; `Database`.
+    pub async fn record_poll(
+        &self,
+        recipe: &str,
+        trigger_identity: &str,
+        expected_cursor: Option<&Value>,
+        new_cursor: &Value,
+        runs: &[NewRun],
+    ) -> Result<PollOutcome, StoreError> {
+        check_initial_status(runs)?;
+        on_pool!(self, pool, sql => {
+            let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("record_poll"))?;
+            let moved = sqlx::query(sql::ADVANCE_CURSOR)
+                .bind(recipe)
+                .bind(trigger_identity)
+                .bind(expected_cursor.map(Json))
+                .bind(Json(new_cursor))
+                .bind(Timestamp::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(db("record_poll"))?
+                .rows_affected();
+            if moved == 0 {
+                tx.rollback().await.map_err(db("record_poll"))?;
+                return Ok(PollOutcome::CursorMoved);
+            }
+            let outcomes = insert_new_runs!(tx, sql, runs, "record_poll");
+            tx.commit().await.map_err(db("record_poll"))?;
+            Ok(PollOutcome::Recorded(outcomes))
+        })
+    }
+
+    /// Records a webhook delivery of `connection` with `delivery_id` (Greenhouse-Event-ID) and its `runs` in one
+    /// transaction. A delivery id seen before writes nothing and returns `Redelivery`. Answer the webhook 2xx
+    /// only after this returns `Ok`.
+    ///
+    /// # Errors
+    /// `InvalidInitialStatus`; `Database`.
+    pub async fn record_webhook(
+        &self,
+        connection: &str,
+        delivery_id: &str,
+        runs: &[NewRun],
+    ) -> Result<WebhookOutcome, StoreError> {
+        check_initial_status(runs)?;
+        on_pool!(self, pool, sql => {
+            let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("record_webhook"))?;
+            let fresh = sqlx::query(sql::INSERT_WEBHOOK_DELIVERY)
+                .bind(connection)
+                .bind(delivery_id)
+                .bind(Timestamp::now())
+                .execute(&mut *tx)
+                .await
+                .map_err(db("record_webhook"))?
+                .rows_affected();
+            if fresh == 0 {
+                tx.rollback().await.map_err(db("record_webhook"))?;
+                return Ok(WebhookOutcome::Redelivery);
+            }
+            let outcomes = insert_new_runs!(tx, sql, runs, "record_webhook");
+            tx.commit().await.map_err(db("record_webhook"))?;
+            Ok(WebhookOutcome::Recorded(outcomes))
+        })
+    }
+
+    /// Claims up to `limit` due runs (`run_at` <= now) for `node`, leased for `lease`, in one statement (no
+    /// transaction spans anything else). Runs go oldest first. Per recipe, at most its concurrency
+    /// (`set_recipe_concurrency`, default 1) run at once; with concurrency 1 a recipe's runs go strictly in
+    /// event order: its oldest queued run is claimable only when none of its runs is running, and a later run
+    /// never overtakes an earlier one waiting for a retry.
+    ///
+    /// # Errors
+    /// `Database`.
+    pub async fn claim_runs(&self, node: &str, limit: u32, lease: Duration) -> Result<Vec<ClaimedRun>, StoreError> {
+        let now = Timestamp::now();
+        let rows: Vec<ClaimedRow> = on_pool!(self, pool, sql => {
+            sqlx::query_as(sql::CLAIM_RUNS)
+                .bind(node)
+                .bind(now)
+                .bind(lease_end(now, lease))
+                .bind(i64::from(limit))
+                .fetch_all(pool)
+                .await
+                .map_err(db("claim_runs"))?
+        });
+        let mut claimed: Vec<ClaimedRun> = rows.into_iter().map(ClaimedRow::into_claimed).collect();
+        claimed.sort_by(|a, b| (a.event_at, &a.id).cmp(&(b.event_at, &b.id)));
+        Ok(claimed)
+    }
+
+    /// Renews `node`'s leases on `run_ids` for another `lease`; returns the ids still held. A missing id means
+    /// the run was rescued or cancelled: stop working on it.
+    ///
+    /// # Errors
+    /// `Database`.
+    pub async fn heartbeat(&self, node: &str, run_ids: &[String], lease: Duration) -> Result<Vec<String>, StoreError> {
+        let until = lease_end(Timestamp::now(), lease);
+        on_pool!(self, pool, sql => {
+            sqlx::query_scalar(sql::HEARTBEAT)
+                .bind(node)
+                .bind(Json(run_ids))
+                .bind(until)
+                .fetch_all(pool)
+                .await
+                .map_err(db("heartbeat"))
+        })
+    }
+
+    /// Puts running runs whose lease expired back in the queue (their attempt count is kept, their finished
+    /// steps stay finished); returns how many.
+    ///
+    /// # Errors
+    /// `Database`.
+    pub async fn rescue_expired_leases(&self) -> Result<u64, StoreError> {
+        on_pool!(self, pool, sql => {
+            Ok(sqlx::query(sql::RESCUE_EXPIRED_LEASES)
+                .bind(Timestamp::now())
+                .execute(pool)
+                .await
+                .map_err(db("rescue_expired_leases"))?
+                .rows_affected())
+        })
+    }
+
+    /// Ends a claimed run with `status` (succeeded, failed, skipped or cancelled) and `error`.
+    ///
+    /// # Errors
+    /// `NotFinalStatus` for queued or running; `LeaseLost` if the lease is no longer this node's at this
+    /// attempt (nothing is written); `Database`.
+    pub async fn finish_run(&self, lease: &RunLease, status: RunStatus, error: Option<&str>) -> Result<(), StoreError> {
+        if !status.is_finished() {
+            return Err(StoreError::NotFinalStatus(status));
+        }
+        let changed = on_pool!(self, pool, sql => {
+            sqlx::query(sql::FINISH_RUN)
+                .bind(&lease.run_id)
+                .bind(&lease.node)
+                .bind(lease.attempt)
+                .bind(status.as_str())
+                .bind(error)
+                .bind(Timestamp::now())
+                .execute(pool)
+                .await
+                .map_err(db("finish_run"))?
+                .rows_affected()
+        });
+        lease_held(lease, changed)
+    }
+
+    /// Gives a claimed run back to the queue until `run_at` (a durable retry after a failed step), keeping
+    /// `error` as the last error.
+    ///
+    /// # Errors
+    /// `LeaseLost`; `Database`.
+    pub async fn reschedule_run(
+        &self,
+        lease: &RunLease,
+        run_at: DateTime<Utc>,
+        error: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let changed = on_pool!(self, pool, sql => {
+            sqlx::query(sql::RESCHEDULE_RUN)
+                .bind(&lease.run_id)
+                .bind(&lease.node)
+                .bind(lease.attempt)
+                .bind(Timestamp::new(run_at))
+                .bind(error)
+                .execute(pool)
+                .await
+                .map_err(db("reschedule_run"))?
+                .rows_affected()
+        });
+        lease_held(lease, changed)
+    }
+
+    /// Gives a claimed run back to the queue right away (e.g. on shutdown); its attempt count is kept.
+    ///
+    /// # Errors
+    /// `LeaseLost`; `Database`.
+    pub async fn release_run(&self, lease: &RunLease) -> Result<(), StoreError> {
+        let changed = on_pool!(self, pool, sql => {
+            sqlx::query(sql::RELEASE_RUN)
+                .bind(&lease.run_id)
+                .bind(&lease.node)
+                .bind(lease.attempt)
+                .execute(pool)
+                .await
+                .map_err(db("release_run"))?
+                .rows_affected()
+        });
+        lease_held(lease, changed)
+    }
+
+    /// Cancels a queued or running run (a running one's node gets `LeaseLost` on its next write); returns
+    /// whether it was cancelled (false: unknown or already finished).
+    ///
+    /// # Errors
+    /// `Database`.
+    pub async fn cancel_run(&self, run_id: &str) -> Result<bool, StoreError> {
+        on_pool!(self, pool, sql => {
+            Ok(sqlx::query(sql::CANCEL_RUN)
+                .bind(run_id)
+                .bind(Timestamp::now())
+                .execute(pool)
+                .await
+                .map_err(db("cancel_run"))?
+                .rows_affected()
+                > 0)
+        })
+    }
+}
+
+/// `Ok` when a fenced statement changed its row, `LeaseLost` otherwise.
+pub(crate) fn lease_held(lease: &RunLease, rows_changed: u64) -> Result<(), StoreError> {
+    if rows_changed == 0 {
+        Err(StoreError::LeaseLost {
+            run_id: lease.run_id.clone(),
+            node: lease.node.clone(),
+            attempt: lease.attempt,
+        })
+    } else {
+        Ok(())
+    }
+}

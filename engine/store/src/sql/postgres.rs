@@ -1,0 +1,80 @@
+//! Postgres statements: the shared ones plus the `FOR UPDATE SKIP LOCKED` claim, jsonb lists and VACUUM.
+
+pub(crate) use super::shared::*;
+
+/// The backend.
+pub(crate) type Db = sqlx::Postgres;
+
+/// Starts a write transaction (row locks and unique indexes make concurrent writers safe).
+pub(crate) const BEGIN_WRITE: &str = "BEGIN";
+
+/// Claims up to `$4` due runs for node `$1` at `$2` with a lease until `$3`, in one statement. Rows another
+/// node is claiming at the same moment are skipped, not waited for. A recipe with concurrency 1 yields its
+/// oldest queued run (by event time) only when none of its runs is running; a recipe with concurrency n yields
+/// at most n - running of its due runs.
+pub(crate) const CLAIM_RUNS: &str = "\
+WITH running AS (
+    SELECT recipe, COUNT(*) AS running FROM runs WHERE status = 'running' GROUP BY recipe
+),
+ranked AS (
+    SELECT q.id, q.run_at, q.event_at,
+           COALESCE(l.max_concurrency, 1) AS max_concurrency,
+           COALESCE(r.running, 0) AS running,
+           ROW_NUMBER() OVER (PARTITION BY q.recipe ORDER BY q.event_at, q.id) AS in_order,
+           ROW_NUMBER() OVER (PARTITION BY q.recipe, q.run_at <= $2 ORDER BY q.event_at, q.id) AS among_due
+    FROM runs q
+    LEFT JOIN recipe_limits l ON l.recipe = q.recipe
+    LEFT JOIN running r ON r.recipe = q.recipe
+    WHERE q.status = 'queued'
+),
+eligible AS (
+    SELECT id FROM ranked
+    WHERE run_at <= $2
+      AND ((max_concurrency = 1 AND running = 0 AND in_order = 1)
+        OR (max_concurrency > 1 AND among_due <= max_concurrency - running))
+),
+picked AS (
+    SELECT runs.id FROM runs
+    WHERE runs.id IN (SELECT id FROM eligible) AND runs.status = 'queued'
+    ORDER BY runs.run_at, runs.event_at, runs.id
+    LIMIT $4
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE runs
+SET status = 'running', attempt = runs.attempt + 1, lease_owner = $1, node = $1, lease_expires_at = $3,
+    started_at = COALESCE(runs.started_at, $2)
+FROM picked
+WHERE runs.id = picked.id
+RETURNING runs.id, runs.recipe, runs.recipe_version, runs.trigger_name, runs.trigger_event_id,
+          runs.business_key, runs.candidate_id, runs.application_id, runs.job_id, runs.payload, runs.attempt,
+          runs.event_at, runs.started_at, runs.lease_expires_at, runs.lease_owner, runs.retry_of";
+
+/// Renews the leases of node `$1` on the runs in the JSON array `$2` until `$3`; returns the renewed ids.
+pub(crate) const HEARTBEAT: &str = "\
+UPDATE runs SET lease_expires_at = $3
+WHERE status = 'running' AND lease_owner = $1 AND id IN (SELECT jsonb_array_elements_text($2))
+RETURNING id";
+
+/// Deletes the steps of the runs in the JSON array `$1`.
+pub(crate) const DELETE_STEPS_OF_RUNS: &str =
+    "DELETE FROM steps WHERE run_id IN (SELECT jsonb_array_elements_text($1))";
+
+/// Deletes the runs in the JSON array `$1`.
+pub(crate) const DELETE_RUNS: &str = "DELETE FROM runs WHERE id IN (SELECT jsonb_array_elements_text($1))";
+
+/// The size of hirewire's tables with their indexes and TOAST, in bytes.
+pub(crate) const DATABASE_SIZE: &str = "\
+SELECT (pg_total_relation_size('runs') + pg_total_relation_size('steps')
+      + pg_total_relation_size('webhook_deliveries'))::BIGINT";
+
+/// Marks dead rows' space reusable and refreshes planner statistics (plain VACUUM: no exclusive lock; the
+/// file only shrinks when the free pages are at its end).
+pub(crate) const RECLAIM_SPACE: &str = "VACUUM (ANALYZE) runs, steps, webhook_deliveries";
+
+/// Nothing to checkpoint on Postgres.
+pub(crate) const CHECKPOINT: &str = "SELECT 1";
+
+/// Moves the cursor of (`$1`, `$2`) from `$3` (NULL: none yet) to `$4`; changes no row if another poller moved it.
+pub(crate) const ADVANCE_CURSOR: &str = "\
+UPDATE trigger_state SET poll_cursor = $4, last_polled_at = $5, updated_at = $5
+WHERE recipe = $1 AND trigger_identity = $2 AND poll_cursor IS NOT DISTINCT FROM $3";

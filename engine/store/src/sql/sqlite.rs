@@ -1,0 +1,70 @@
+//! SQLite statements: the shared ones plus the single-writer claim, `json_each` lists and incremental vacuum.
+
+pub(crate) use super::shared::*;
+
+/// The backend.
+pub(crate) type Db = sqlx::Sqlite;
+
+/// Starts a write transaction holding the write lock from its first statement, so a read-then-write
+/// transaction never fails on a stale snapshot (waits up to `busy_timeout` instead).
+pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// Claims up to `$4` due runs for node `$1` at `$2` with a lease until `$3`, in one statement (SQLite has one
+/// writer at a time, so no row locking is needed). A recipe with concurrency 1 yields its oldest queued run
+/// (by event time) only when none of its runs is running; a recipe with concurrency n yields at most
+/// n - running of its due runs.
+pub(crate) const CLAIM_RUNS: &str = "\
+WITH running AS (
+    SELECT recipe, COUNT(*) AS running FROM runs WHERE status = 'running' GROUP BY recipe
+),
+ranked AS (
+    SELECT q.id, q.run_at, q.event_at,
+           COALESCE(l.max_concurrency, 1) AS max_concurrency,
+           COALESCE(r.running, 0) AS running,
+           ROW_NUMBER() OVER (PARTITION BY q.recipe ORDER BY q.event_at, q.id) AS in_order,
+           ROW_NUMBER() OVER (PARTITION BY q.recipe, q.run_at <= $2 ORDER BY q.event_at, q.id) AS among_due
+    FROM runs q
+    LEFT JOIN recipe_limits l ON l.recipe = q.recipe
+    LEFT JOIN running r ON r.recipe = q.recipe
+    WHERE q.status = 'queued'
+),
+eligible AS (
+    SELECT id FROM ranked
+    WHERE run_at <= $2
+      AND ((max_concurrency = 1 AND running = 0 AND in_order = 1)
+        OR (max_concurrency > 1 AND among_due <= max_concurrency - running))
+    ORDER BY run_at, event_at, id
+    LIMIT $4
+)
+UPDATE runs
+SET status = 'running', attempt = attempt + 1, lease_owner = $1, node = $1, lease_expires_at = $3,
+    started_at = COALESCE(started_at, $2)
+WHERE id IN (SELECT id FROM eligible)
+RETURNING id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id, application_id,
+          job_id, payload, attempt, event_at, started_at, lease_expires_at, lease_owner, retry_of";
+
+/// Renews the leases of node `$1` on the runs in the JSON array `$2` until `$3`; returns the renewed ids.
+pub(crate) const HEARTBEAT: &str = "\
+UPDATE runs SET lease_expires_at = $3
+WHERE status = 'running' AND lease_owner = $1 AND id IN (SELECT value FROM json_each($2))
+RETURNING id";
+
+/// Deletes the steps of the runs in the JSON array `$1`.
+pub(crate) const DELETE_STEPS_OF_RUNS: &str = "DELETE FROM steps WHERE run_id IN (SELECT value FROM json_each($1))";
+
+/// Deletes the runs in the JSON array `$1`.
+pub(crate) const DELETE_RUNS: &str = "DELETE FROM runs WHERE id IN (SELECT value FROM json_each($1))";
+
+/// The database file's size in bytes.
+pub(crate) const DATABASE_SIZE: &str = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()";
+
+/// Returns every free page to the file system (the database runs with `auto_vacuum = INCREMENTAL`).
+pub(crate) const RECLAIM_SPACE: &str = "PRAGMA incremental_vacuum";
+
+/// Moves the WAL into the database file and truncates the WAL, so the freed space leaves the disk.
+pub(crate) const CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
+
+/// Moves the cursor of (`$1`, `$2`) from `$3` (NULL: none yet) to `$4`; changes no row if another poller moved it.
+pub(crate) const ADVANCE_CURSOR: &str = "\
+UPDATE trigger_state SET poll_cursor = $4, last_polled_at = $5, updated_at = $5
+WHERE recipe = $1 AND trigger_identity = $2 AND poll_cursor IS $3";
