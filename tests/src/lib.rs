@@ -1,4 +1,8 @@
-//! Shared support for hirewire's end-to-end tests (paths, the built binary, fixtures).
+//! Shared support for hirewire's end-to-end tests: paths, an in-memory test
+//! connector and a daemon harness.
+
+pub mod engine;
+pub mod memory;
 
 use std::path::PathBuf;
 

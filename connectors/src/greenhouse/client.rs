@@ -224,7 +224,9 @@ impl GreenhouseClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let response = match self.http.send(&self.connection, request).await {
+            let sent = self.http.send(&self.connection, request).await;
+            self.budget.complete(sent.as_ref().ok().map(reqwest::Response::headers));
+            let response = match sent {
                 Ok(r) => r,
                 Err(e) if e.kind == ErrorKind::Transient => match backoff.next() {
                     Some(wait) => {
@@ -236,7 +238,6 @@ impl GreenhouseClient {
                 },
                 Err(e) => return Err(e),
             };
-            self.budget.observe(response.headers());
             let status = response.status().as_u16();
             if (200..300).contains(&status) {
                 let headers = response.headers().clone();

@@ -222,7 +222,8 @@ pub async fn interviewers_by_interview(
     if interview_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<Interviewer> = client.list_by_ids("/v3/interviewers", "interview_ids", interview_ids, &[]).await?;
+    let mut rows: Vec<Interviewer> = client.list_by_ids("/v3/interviewers", "interview_ids", interview_ids, &[]).await?;
+    rows.sort_by_key(|r| r.id);
     let user_ids: Vec<i64> = rows.iter().filter_map(|r| r.user_id).collect();
     let users: HashMap<i64, User> = if user_ids.is_empty() {
         HashMap::new()

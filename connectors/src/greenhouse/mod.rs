@@ -40,3 +40,6 @@ pub fn descriptor() -> ConnectorDescriptor {
         fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,6 +20,7 @@ struct BudgetState {
     reset_epoch: Option<u64>,
     reset_at: Option<Instant>,
     blocked_until: Option<Instant>,
+    in_flight: u64,
 }
 
 /// A shared request budget.
@@ -49,9 +50,13 @@ impl RateBudget {
                         Some(0) => Some(s.reset_at.map_or(Duration::from_secs(1), |r| r.saturating_duration_since(now))),
                         Some(n) => {
                             s.remaining = Some(n - 1);
+                            s.in_flight += 1;
                             None
                         }
-                        None => None,
+                        None => {
+                            s.in_flight += 1;
+                            None
+                        }
                     }
                 }
             };
@@ -62,15 +67,19 @@ impl RateBudget {
         }
     }
 
-    /// Reads the budget headers of an answer.
-    pub fn observe(&self, headers: &http::HeaderMap) {
+    /// Ends a request counted by [`Self::acquire`], reading the budget headers of its answer
+    /// (`None` when no answer came). Requests still in flight are not yet in the answer's
+    /// `X-RateLimit-Remaining`, so they are subtracted from it.
+    pub fn complete(&self, headers: Option<&http::HeaderMap>) {
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.in_flight = s.in_flight.saturating_sub(1);
+        let Some(headers) = headers else { return };
         let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
         let (Some(limit), Some(remaining)) = (read("x-ratelimit-limit"), read("x-ratelimit-remaining")) else {
             return;
         };
-        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         s.limit = Some(to_count(limit));
-        let remaining = to_count(remaining);
+        let remaining = to_count(remaining).saturating_sub(s.in_flight);
         let reset = read("x-ratelimit-reset").map(to_count);
         let same_window = reset.is_some() && reset == s.reset_epoch;
         s.remaining = Some(if same_window { s.remaining.map_or(remaining, |r| r.min(remaining)) } else { remaining });
@@ -149,12 +158,25 @@ mod tests {
     async fn exhausted_window_waits_for_reset() {
         let budget = RateBudget::default();
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-        budget.observe(&headers(5, 1, now + 1));
+        budget.acquire().await;
+        budget.complete(Some(&headers(5, 1, now + 1)));
         let start = Instant::now();
         budget.acquire().await; // the last one in this window
         assert!(start.elapsed() < Duration::from_millis(100));
         budget.acquire().await; // must wait for the reset
         assert!(start.elapsed() >= Duration::from_millis(100), "waited {:?}", start.elapsed());
         assert_eq!(budget.snapshot(), (Some(5), Some(4)));
+    }
+
+    #[tokio::test]
+    async fn requests_in_flight_are_not_counted_twice_as_available() {
+        let budget = RateBudget::default();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        // Three requests sent before any answer; the first answer says 4 remain (others not counted yet).
+        for _ in 0..3 {
+            budget.acquire().await;
+        }
+        budget.complete(Some(&headers(6, 4, now + 30)));
+        assert_eq!(budget.snapshot(), (Some(6), Some(2)));
     }
 }

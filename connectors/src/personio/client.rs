@@ -8,7 +8,7 @@ use hirewire_sdk::field_at_fault::field_named_in;
 use hirewire_sdk::http_client::{retry_after, transport_error};
 use hirewire_sdk::token_cache::{IssuedToken, TokenCache};
 use hirewire_sdk::{ActionError, HttpClient};
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 

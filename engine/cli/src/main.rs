@@ -23,6 +23,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the daemon: triggers, workers, webhooks and the HTTP API.
+    Run(commands::daemon::RunArgs),
     /// Check hirewire.yaml and recipes before anything runs.
     Validate(commands::validate::ValidateArgs),
     /// Print each connector's triggers and actions with their fields.
@@ -49,7 +51,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    commands::logging::init_cli_logging();
+    if !matches!(cli.command, Command::Run(_)) {
+        commands::logging::init_cli_logging();
+    }
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) => {

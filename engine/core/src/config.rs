@@ -151,9 +151,9 @@ pub fn parse_config(
         }
     }
     if let Some((token, node)) = fields.string(&mut sink, "api_token") {
-        if token.is_empty() {
-            sink.warning(node.at, "`api_token` is empty: /api and the web page will only be served on loopback");
-        } else {
+        // An empty token (e.g. `${HIREWIRE_API_TOKEN:-}`) means none: the daemon then only listens on loopback.
+        let _ = node;
+        if !token.is_empty() {
             config.api_token = Some(SecretString::from(token.to_owned()));
         }
     }

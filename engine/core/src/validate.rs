@@ -220,3 +220,6 @@ fn io_reason(e: &std::io::Error) -> String {
         _ => e.kind().to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -164,6 +164,11 @@ impl Daemon {
         Ok(Self { addr, store, shutdown, tasks })
     }
 
+    /// Simulates a crash: every task stops at once, nothing is given back (leases expire on their own).
+    pub fn kill(mut self) {
+        self.tasks.abort_all();
+    }
+
     /// Stops claiming, lets running steps finish (up to the deadline) and stops every task.
     pub async fn stop(mut self) {
         let _ = self.shutdown.send(true);

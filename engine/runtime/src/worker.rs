@@ -43,7 +43,8 @@ pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<N
     let store = executor.store.clone();
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
     let finished = Arc::new(Notify::new());
-    let heartbeat = tokio::spawn(heartbeat_leases(store.clone(), options.clone(), in_flight.clone()));
+    // Dropped with this future (also when the daemon is killed), so a dead node never renews leases.
+    let heartbeat = AbortOnDrop(tokio::spawn(heartbeat_leases(store.clone(), options.clone(), in_flight.clone())));
     let mut tasks = tokio::task::JoinSet::new();
     loop {
         if *shutdown.borrow() {
@@ -106,7 +107,16 @@ pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<N
             }
         }
     }
-    heartbeat.abort();
+    drop(heartbeat);
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn heartbeat_leases(store: Store, options: WorkerOptions, in_flight: Arc<Mutex<HashSet<String>>>) {

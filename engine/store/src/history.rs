@@ -42,7 +42,6 @@ macro_rules! push_run_filter {
     }};
 }
 
-
 impl Store {
     /// Runs matching `filter`, newest first (by creation time, then id), at most `filter.limit`. For the next
     /// page, pass the last id as `filter.before`. Each filter is served by an index.

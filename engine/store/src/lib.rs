@@ -13,6 +13,7 @@
 
 pub mod bench;
 mod error;
+mod gauges;
 mod history;
 mod maintenance;
 mod queue;
@@ -22,8 +23,8 @@ pub mod run_json;
 mod sql;
 mod steps;
 mod store;
-mod timestamp;
 pub mod testing;
+mod timestamp;
 mod triggers;
 mod types;
 

@@ -142,6 +142,8 @@ impl Store {
                     .map_err(db("forget_candidate"))?;
             }
             tx.commit().await.map_err(db("forget_candidate"))?;
+            // On SQLite the old values are still in the WAL until a checkpoint moves the pages home.
+            sqlx::raw_sql(sql::CHECKPOINT).execute(pool).await.map_err(db("forget_candidate"))?;
         });
         Ok(report)
     }

@@ -72,7 +72,7 @@ impl Store {
     ///
     /// Accepted: `sqlite://PATH` (created if missing), `sqlite:PATH`, `sqlite::memory:` (one connection, gone on
     /// close), `postgres://...` / `postgresql://...`. SQLite runs with WAL, `busy_timeout` 30 s, foreign keys
-    /// and `auto_vacuum = INCREMENTAL` (set before the first table is created).
+    /// `secure_delete` and `auto_vacuum = INCREMENTAL` (set before the first table is created).
     ///
     /// # Errors
     /// `InvalidUrl` for an unknown scheme or bad URL, `Database` if it cannot connect, `Migrate` if the
@@ -106,7 +106,10 @@ impl Store {
                 })
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true);
+                .foreign_keys(true)
+                // Deleted and overwritten content (pruned runs, forgotten candidates) is zeroed, not left in
+                // free pages.
+                .pragma("secure_delete", "ON");
             let pool_options = if in_memory {
                 SqlitePoolOptions::new()
                     .max_connections(1)

@@ -1,6 +1,7 @@
 //! One module per subcommand; `dispatch` routes the parsed command line.
 
 pub mod connectors;
+pub mod daemon;
 pub mod database;
 pub mod forget;
 pub mod logging;
@@ -16,6 +17,7 @@ use crate::{Cli, Command};
 /// Runs the parsed command and returns the process exit code.
 pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => runtime()?.block_on(daemon::run(&cli.dir, &args)),
         Command::Validate(args) => validate::run(&cli.dir, &args),
         Command::Connectors(args) => connectors::run(&args),
         Command::Runs(cmd) => runtime()?.block_on(runs::run(&cli.dir, cmd)),

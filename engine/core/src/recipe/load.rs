@@ -96,11 +96,10 @@ fn load_root(load: &mut FileLoad<'_>, file: &Path, text: &str) -> Option<Recipe>
     let mut main_scope = RefScope { steps_allowed: true, ..scope };
     let steps = match steps_node {
         Some(node) => {
-            let steps = load_steps(load, node, "steps", &mut main_scope);
-            if steps.as_ref().is_some_and(Vec::is_empty) {
+            if matches!(&node.value, NodeValue::List(items) if items.is_empty()) {
                 load.sink.error(node.at, "`steps` must list at least one step");
             }
-            steps.unwrap_or_default()
+            load_steps(load, node, "steps", &mut main_scope).unwrap_or_default()
         }
         None => Vec::new(),
     };

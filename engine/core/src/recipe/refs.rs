@@ -159,7 +159,11 @@ pub(crate) fn check_reference(path: &str, scope: &RefScope) -> Option<String> {
             if scope.steps_allowed {
                 names.push("steps");
             }
-            names.extend(scope.locals.iter().map(|(n, _)| n.as_str()));
+            for (local, _) in &scope.locals {
+                if !names.contains(&local.as_str()) {
+                    names.push(local);
+                }
+            }
             Some(format!(
                 "unknown name `{name}`{}; in scope here: {}",
                 did_you_mean(name, names.iter().copied()),
@@ -212,7 +216,7 @@ fn undocumented(path: &str, shape: &Shape, rest: &[&str], owner: &str) -> Option
             "`{path}`: {place} has no field `{segment}`{}",
             did_you_mean(segment, fields.iter().map(|f| f.name.as_str()))
         )),
-        other => Some(format!("`{path}`: {place} is {} and has no field `{segment}`", other.type_name())),
+        other => Some(format!("`{path}`: {place} is {} and has no field `{segment}`", a_type_name(other))),
     }
 }
 
@@ -248,4 +252,11 @@ pub(crate) fn locate(text: &str, node: &Node, s: &str, offset: usize) -> Positio
         }
         _ => node.at,
     }
+}
+
+/// `an integer`, `a string`, `an object`, `a list of object`…
+pub(crate) fn a_type_name(shape: &Shape) -> String {
+    let name = shape.type_name();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("{article} {name}")
 }

@@ -15,7 +15,7 @@ use crate::yaml::{Node, NodeValue};
 
 use super::load::{FileLoad, connection_of, one_expression};
 use super::model::{ActionStep, Backoff, ForEachStep, RetryPolicy, Step, StepKind, parse_duration};
-use super::refs::{RefScope, StepOutput, StepPlace, check_string, check_tree, shape_of_path};
+use super::refs::{RefScope, StepOutput, StepPlace, a_type_name, check_string, check_tree, shape_of_path};
 
 const STEP_KEYS: &[&str] = &["id", "if", "action", "connection", "with", "retry", "for_each", "as", "steps"];
 const RETRY_KEYS: &[&str] = &["attempts", "backoff", "initial", "max"];
@@ -159,7 +159,7 @@ fn load_for_each(
                     Some(Shape::Any | Shape::OneOf { .. }) | None => {}
                     Some(other) => load.sink.error(
                         items_node.at,
-                        format!("`for_each` needs a list, but `{path}` is {}", other.type_name()),
+                        format!("`for_each` needs a list, but `{path}` is {}", a_type_name(&other)),
                     ),
                 }
             }
@@ -186,11 +186,10 @@ fn load_for_each(
     inner.current = None;
     let steps = match fields.required(&mut load.sink, "steps", what) {
         Some(node) => {
-            let steps = load_steps(load, node, "steps", &mut inner);
-            if steps.as_ref().is_some_and(Vec::is_empty) {
+            if matches!(&node.value, NodeValue::List(items) if items.is_empty()) {
                 load.sink.error(node.at, "`steps` must list at least one step");
             }
-            steps
+            load_steps(load, node, "steps", &mut inner)
         }
         None => None,
     };

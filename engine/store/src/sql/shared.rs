@@ -93,7 +93,6 @@ macro_rules! run_columns {
     };
 }
 
-
 /// `list_runs` builds its WHERE clause from these fragments with bound values, never from input text.
 pub(crate) const LIST_RUNS_SELECT: &str = concat!("SELECT ", run_columns!(), " FROM runs WHERE 1 = 1");
 pub(crate) const LIST_RUNS_RECIPE: &str = " AND recipe = ";
@@ -176,3 +175,10 @@ ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen";
 
 pub(crate) const LIVE_NODES: &str = "\
 SELECT id, started_at, last_seen FROM nodes WHERE last_seen >= $1 ORDER BY id";
+
+/// How many queued runs are due at `$1`.
+pub(crate) const QUEUE_DEPTH: &str = "SELECT COUNT(*) FROM runs WHERE status = 'queued' AND run_at <= $1";
+
+/// The name and source of the recipe version with content hash `$1`.
+pub(crate) const RECIPE_VERSION_SOURCE: &str =
+    "SELECT recipe, source FROM recipe_versions WHERE content_hash = $1 ORDER BY loaded_at DESC LIMIT 1";

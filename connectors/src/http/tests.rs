@@ -1,0 +1,1 @@
+//! HTTP connector tests against small local servers.

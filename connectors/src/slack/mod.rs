@@ -1,0 +1,85 @@
+//! Slack: posts messages to channels or, by email, to people (Web API
+//! `chat.postMessage` with a bot token, or an incoming webhook).
+//!
+//! API facts: `reference/hr-connectors.md` §5. App errors arrive as HTTP 200
+//! with `ok:false`; bursts over about one message a second per channel get
+//! 429 with `Retry-After`; incoming webhooks answer plain text.
+
+pub mod actions;
+pub mod client;
+pub mod config;
+pub mod fake;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use hirewire_sdk::connection::{parse_input, to_output};
+use hirewire_sdk::reexports::async_trait;
+use hirewire_sdk::{
+    ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
+    FakeDescriptor, Shape,
+};
+use serde_json::{Value, json};
+
+use self::actions::PostMessageInput;
+use self::client::SlackClient;
+use self::config::SlackConfig;
+
+/// A live Slack connection.
+#[derive(Debug)]
+pub struct SlackConnection {
+    client: SlackClient,
+}
+
+impl SlackConnection {
+    /// Builds a connection from its settings.
+    ///
+    /// # Errors
+    /// When the settings are invalid (neither or both of `token` and `webhook_url`...).
+    pub fn from_settings(settings: ConnectionSettings) -> Result<Self, ConfigError> {
+        let (config, auth) = SlackConfig::parse(settings.config)?;
+        Ok(Self { client: SlackClient::new(settings.http, settings.name, &config, auth) })
+    }
+}
+
+#[async_trait]
+impl Connection for SlackConnection {
+    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
+        match action {
+            "post_message" => {
+                let input: PostMessageInput = parse_input(input)?;
+                to_output(&self.client.post_message(&input).await?)
+            }
+            other => Err(ActionError::permanent(format!("slack has no action `{other}`"))),
+        }
+    }
+
+    async fn check(&self) -> Vec<CheckItem> {
+        let result = self.client.check_token().await;
+        vec![CheckItem {
+            what: "credentials: auth.test".into(),
+            ok: result.is_ok(),
+            detail: result.unwrap_or_else(|e| e.to_string()),
+        }]
+    }
+}
+
+fn connect(settings: ConnectionSettings) -> Result<Arc<dyn Connection>, ConfigError> {
+    Ok(Arc::new(SlackConnection::from_settings(settings)?))
+}
+
+/// The Slack connector.
+#[must_use]
+pub fn descriptor() -> ConnectorDescriptor {
+    ConnectorDescriptor {
+        name: "slack",
+        description: "Slack: post messages to channels or directly to people.",
+        config: Shape::of::<SlackConfig>(),
+        config_example: json!({"token": "${SLACK_BOT_TOKEN}"}),
+        triggers: Vec::new(),
+        actions: actions::action_descriptors(),
+        connect,
+        fake: Some(FakeDescriptor { router: fake::router }),
+    }
+}

@@ -1,0 +1,268 @@
+//! Trigger state: the poll cursor's compare-and-set, cron ticks firing once, webhook redeliveries, poll leases.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use hirewire_store::{EnqueueOutcome, NewRun, PollOutcome, RunFilter, Store, WebhookOutcome};
+use serde_json::json;
+
+use super::{Backend, hired_run, on_both_backends};
+
+on_both_backends!(
+    poll_cursor_advances_with_its_runs_and_only_once,
+    cron_tick_fires_once_under_a_race,
+    webhook_redelivery_and_reconciling_poll_make_no_second_run,
+    one_poller_holds_a_trigger_at_a_time,
+);
+
+async fn runs_of(store: &Store, recipe: &str) -> usize {
+    store
+        .list_runs(&RunFilter {
+            recipe: Some(recipe.into()),
+            limit: 1000,
+            ..RunFilter::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn poll_cursor_advances_with_its_runs_and_only_once(store: Store, _: Backend) {
+    let since = json!({"updated_after": "2026-11-01T00:00:00Z"});
+    let state = store
+        .ensure_trigger_state("p", "greenhouse:candidate_hired", Some(&since), None)
+        .await
+        .unwrap();
+    assert_eq!(state.cursor.as_ref(), Some(&since));
+    // Restart or edit with another `since:` never resets it.
+    let other = json!({"updated_after": "2020-01-01T00:00:00Z"});
+    let again = store
+        .ensure_trigger_state("p", "greenhouse:candidate_hired", Some(&other), None)
+        .await
+        .unwrap();
+    assert_eq!(again.cursor.as_ref(), Some(&since));
+
+    let page1 = json!({"updated_after": "2026-11-02T00:00:00Z", "seen": [1, 2]});
+    let outcome = store
+        .record_poll(
+            "p",
+            "greenhouse:candidate_hired",
+            Some(&since),
+            &page1,
+            &[hired_run("p", 1, 1), hired_run("p", 2, 2)],
+        )
+        .await
+        .unwrap();
+    assert!(matches!(&outcome, PollOutcome::Recorded(o) if o.iter().all(|o| o.run_id().is_some()) && o.len() == 2));
+    let state = store
+        .trigger_state("p", "greenhouse:candidate_hired")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.cursor.as_ref(), Some(&page1));
+    assert!(state.last_polled_at.is_some());
+
+    // A poller that read the old cursor loses: nothing it found is recorded, the cursor stays.
+    let stale = store
+        .record_poll(
+            "p",
+            "greenhouse:candidate_hired",
+            Some(&since),
+            &json!({"x": 1}),
+            &[hired_run("p", 3, 3)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(stale, PollOutcome::CursorMoved);
+    assert_eq!(runs_of(&store, "p").await, 2);
+
+    // Eight pollers race from the same cursor: exactly one advances it and records its run.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8_u64 {
+        let (store, from) = (store.clone(), page1.clone());
+        tasks.spawn(async move {
+            let to = json!({"updated_after": "2026-11-03T00:00:00Z", "poller": i});
+            store
+                .record_poll(
+                    "p",
+                    "greenhouse:candidate_hired",
+                    Some(&from),
+                    &to,
+                    &[hired_run("p", 10 + i, 10 + i)],
+                )
+                .await
+                .unwrap()
+        });
+    }
+    let mut won = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        if matches!(outcome.unwrap(), PollOutcome::Recorded(_)) {
+            won += 1;
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(runs_of(&store, "p").await, 3);
+
+    // A trigger that never had a cursor starts from none.
+    store
+        .ensure_trigger_state("p", "greenhouse:new_candidate", None, None)
+        .await
+        .unwrap();
+    let first = store
+        .record_poll("p", "greenhouse:new_candidate", None, &json!({"c": 1}), &[])
+        .await
+        .unwrap();
+    assert_eq!(first, PollOutcome::Recorded(vec![]));
+}
+
+async fn cron_tick_fires_once_under_a_race(store: Store, _: Backend) {
+    let due = Utc.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap();
+    let next = due + TimeDelta::days(1);
+    store
+        .ensure_trigger_state("digest", "schedule", None, Some(due))
+        .await
+        .unwrap();
+    let run = NewRun::new("digest", "v1", "schedule", json!({"scheduled_for": due}));
+    let run = Arc::new(run);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (store, run) = (store.clone(), Arc::clone(&run));
+        tasks.spawn(async move {
+            store
+                .try_fire_cron("digest", "schedule", due, next, &run)
+                .await
+                .unwrap()
+        });
+    }
+    let mut fired = 0;
+    while let Some(outcome) = tasks.join_next().await {
+        fired += usize::from(outcome.unwrap());
+    }
+    assert_eq!(fired, 1, "one node fires the tick");
+    let runs = store
+        .list_runs(&RunFilter {
+            recipe: Some("digest".into()),
+            ..RunFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].event_id.as_deref(), Some("cron:2026-11-30T08:00:00.000Z"));
+    let state = store.trigger_state("digest", "schedule").await.unwrap().unwrap();
+    assert_eq!(state.next_fire_at, Some(next));
+    // A node with a stale view of the schedule cannot fire the old tick again.
+    assert!(
+        !store
+            .try_fire_cron("digest", "schedule", due, next, &run)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .try_fire_cron("digest", "schedule", next, next + TimeDelta::days(1), &run)
+            .await
+            .unwrap()
+    );
+}
+
+async fn webhook_redelivery_and_reconciling_poll_make_no_second_run(store: Store, _: Backend) {
+    let run = hired_run("w", 5, 50);
+    let first = store
+        .record_webhook("greenhouse", "evt-123", std::slice::from_ref(&run))
+        .await
+        .unwrap();
+    let WebhookOutcome::Recorded(outcomes) = first else {
+        panic!("first delivery must record: {first:?}")
+    };
+    let run_id = outcomes[0].run_id().unwrap().to_owned();
+    assert_eq!(
+        store
+            .record_webhook("greenhouse", "evt-123", std::slice::from_ref(&run))
+            .await
+            .unwrap(),
+        WebhookOutcome::Redelivery
+    );
+    // Same delivery id on another connection is a different delivery, but the event is the same: duplicate.
+    assert_eq!(
+        store
+            .record_webhook("greenhouse-sandbox", "evt-123", std::slice::from_ref(&run))
+            .await
+            .unwrap(),
+        WebhookOutcome::Recorded(vec![EnqueueOutcome::Duplicate {
+            existing_run_id: Some(run_id.clone())
+        }])
+    );
+    // The reconciling poll finds the same event.
+    store
+        .ensure_trigger_state("w", "greenhouse:candidate_hired", None, None)
+        .await
+        .unwrap();
+    let polled = store
+        .record_poll("w", "greenhouse:candidate_hired", None, &json!({"c": 1}), &[run])
+        .await
+        .unwrap();
+    assert_eq!(
+        polled,
+        PollOutcome::Recorded(vec![EnqueueOutcome::Duplicate {
+            existing_run_id: Some(run_id)
+        }])
+    );
+    assert_eq!(runs_of(&store, "w").await, 1);
+}
+
+async fn one_poller_holds_a_trigger_at_a_time(store: Store, _: Backend) {
+    assert!(
+        !store
+            .try_lease_trigger("l", "t", "a", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "no state yet"
+    );
+    store.ensure_trigger_state("l", "t", None, None).await.unwrap();
+    assert!(
+        store
+            .try_lease_trigger("l", "t", "a", Duration::from_millis(200))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .try_lease_trigger("l", "t", "b", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .try_lease_trigger("l", "t", "a", Duration::from_millis(200))
+            .await
+            .unwrap(),
+        "renewal"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        store
+            .try_lease_trigger("l", "t", "b", Duration::from_secs(60))
+            .await
+            .unwrap(),
+        "expired lease taken"
+    );
+    store.release_trigger_lease("l", "t", "a").await.unwrap();
+    assert_eq!(
+        store
+            .trigger_state("l", "t")
+            .await
+            .unwrap()
+            .unwrap()
+            .lease_owner
+            .as_deref(),
+        Some("b")
+    );
+    store.release_trigger_lease("l", "t", "b").await.unwrap();
+    assert!(
+        store
+            .try_lease_trigger("l", "t", "a", Duration::from_secs(60))
+            .await
+            .unwrap()
+    );
+}
