@@ -222,11 +222,8 @@ pub async fn run_action(client: &BambooHrClient, action: &str, input: Value) -> 
         }
         "upsert_employee" => {
             let input: UpsertEmployeeInput = parse_input(input)?;
-            let upsert = EmployeeUpsert {
-                client,
-                work_email: input.work_email.clone(),
-                fields: employee_fields(&input, &[])?,
-            };
+            let upsert =
+                EmployeeUpsert { client, work_email: input.work_email.clone(), fields: employee_fields(&input, &[])? };
             to_output(&upsert_record(&upsert).await?)
         }
         other => Err(ActionError::permanent(format!("bamboohr has no action `{other}`"))),

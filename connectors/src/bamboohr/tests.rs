@@ -95,14 +95,18 @@ async fn upsert_twice_with_the_same_work_email_yields_one_employee() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0]["jobTitle"], "Staff Engineer");
     assert_eq!(stored[0]["workEmail"], "ada@acme.example", "the update does not send the email");
-    let creates = h.requests().await.into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/employees")).count();
+    let creates =
+        h.requests().await.into_iter().filter(|r| r.method == "POST" && r.path.ends_with("/employees")).count();
     assert_eq!(creates, 1);
 }
 
 #[tokio::test]
 async fn find_employee_filters_the_directory_and_treats_404_as_empty() {
     let h = Harness::start().await;
-    assert_eq!(h.run("find_employee", json!({"workEmail": "ada@acme.example"})).await.unwrap(), json!({"found": false, "employee": null}));
+    assert_eq!(
+        h.run("find_employee", json!({"workEmail": "ada@acme.example"})).await.unwrap(),
+        json!({"found": false, "employee": null})
+    );
     let id = h.seed(json!({"firstName": "Ada", "lastName": "Lovelace", "workEmail": "Ada@Acme.example", "department": "Engineering"})).await;
     h.seed(json!({"firstName": "Bob", "lastName": "Byte", "workEmail": "bob@acme.example"})).await;
     let out = h.run("find_employee", json!({"workEmail": "ada@acme.example"})).await.unwrap();
@@ -118,8 +122,13 @@ async fn find_employee_filters_the_directory_and_treats_404_as_empty() {
 async fn an_unshared_directory_falls_back_to_a_custom_report_with_inactive_employees() {
     let h = Harness::start().await;
     h.control_put("settings", json!({"api_key": API_KEY, "directory_shared": false})).await;
-    let id = h.seed(json!({"firstName": "Old", "lastName": "Timer", "workEmail": "old@acme.example", "status": "Inactive"})).await;
-    let out = h.run("upsert_employee", json!({"workEmail": "old@acme.example", "firstName": "Old", "lastName": "Timer"})).await.unwrap();
+    let id = h
+        .seed(json!({"firstName": "Old", "lastName": "Timer", "workEmail": "old@acme.example", "status": "Inactive"}))
+        .await;
+    let out = h
+        .run("upsert_employee", json!({"workEmail": "old@acme.example", "firstName": "Old", "lastName": "Timer"}))
+        .await
+        .unwrap();
     assert_eq!(out, json!({"id": id, "created": false}));
     let reports = h.requests().await.into_iter().filter(|r| r.path.ends_with("/reports/custom")).collect::<Vec<_>>();
     assert_eq!(reports.len(), 1);
@@ -185,7 +194,8 @@ async fn input_errors_name_the_field() {
     let error = h.run("create_employee", json!({"lastName": "Lovelace"})).await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::InvalidInput);
     assert!(error.message.contains("missing field `firstName`"), "{error}");
-    let error = h.run("create_employee", json!({"firstName": "A", "lastName": "B", "hireDate": "soon"})).await.unwrap_err();
+    let error =
+        h.run("create_employee", json!({"firstName": "A", "lastName": "B", "hireDate": "soon"})).await.unwrap_err();
     assert_eq!(error.field.as_deref(), Some("hireDate"));
     assert!(h.requests().await.is_empty(), "nothing is sent for a bad input");
 }
@@ -194,7 +204,8 @@ async fn input_errors_name_the_field() {
 async fn throttling_429_and_503_with_retry_after_are_rate_limited() {
     for status in [429, 503] {
         let h = Harness::start().await;
-        h.control_put("settings", json!({"api_key": API_KEY, "requests_per_minute": 1, "throttle_status": status})).await;
+        h.control_put("settings", json!({"api_key": API_KEY, "requests_per_minute": 1, "throttle_status": status}))
+            .await;
         h.run("find_employee", json!({"workEmail": "x@acme.example"})).await.unwrap();
         let error = h.run("find_employee", json!({"workEmail": "x@acme.example"})).await.unwrap_err();
         assert_eq!(error.kind, ErrorKind::RateLimited, "status {status}");
@@ -234,7 +245,8 @@ async fn the_fake_serves_the_subdomain_url_style_too() {
     let h = Harness::start().await;
     h.seed(json!({"firstName": "Ada", "lastName": "Lovelace", "workEmail": "ada@acme.example"})).await;
     let url = format!("{}/api/v1/employees/directory", h.server.url());
-    let response = h.http.get(&url).basic_auth(API_KEY, Some("x")).header("accept", "application/json").send().await.unwrap();
+    let response =
+        h.http.get(&url).basic_auth(API_KEY, Some("x")).header("accept", "application/json").send().await.unwrap();
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["employees"][0]["workEmail"], "ada@acme.example");
@@ -245,8 +257,14 @@ async fn the_fake_serves_the_subdomain_url_style_too() {
 #[test]
 fn location_parsing_accepts_both_url_styles() {
     use super::client::employee_id_from_location;
-    assert_eq!(employee_id_from_location("https://api.bamboohr.com/api/gateway.php/test/v1/employees/333").as_deref(), Some("333"));
-    assert_eq!(employee_id_from_location("https://acme.bamboohr.com/api/v1/employees/40598/").as_deref(), Some("40598"));
+    assert_eq!(
+        employee_id_from_location("https://api.bamboohr.com/api/gateway.php/test/v1/employees/333").as_deref(),
+        Some("333")
+    );
+    assert_eq!(
+        employee_id_from_location("https://acme.bamboohr.com/api/v1/employees/40598/").as_deref(),
+        Some("40598")
+    );
     assert_eq!(employee_id_from_location("https://acme.bamboohr.com/api/v1/reports/1"), None);
 }
 
@@ -255,6 +273,7 @@ fn config_errors_name_the_field_without_the_value() {
     let error = super::config::BambooHrConfig::parse(json!({"company_domain": "acme", "api_key": 12345})).unwrap_err();
     assert_eq!(error.field, "api_key");
     assert!(!error.to_string().contains("12345"));
-    let error = super::config::BambooHrConfig::parse(json!({"company_domain": "acme.bamboohr.com", "api_key": "k"})).unwrap_err();
+    let error = super::config::BambooHrConfig::parse(json!({"company_domain": "acme.bamboohr.com", "api_key": "k"}))
+        .unwrap_err();
     assert_eq!(error.field, "company_domain");
 }

@@ -160,7 +160,11 @@ pub struct FindEmployeeOutput {
 }
 
 /// The fields of an update body (no id, no email: those go elsewhere).
-fn update_body(first_name: Option<&str>, surname: Option<&str>, work: Option<&Value>) -> serde_json::Map<String, Value> {
+fn update_body(
+    first_name: Option<&str>,
+    surname: Option<&str>,
+    work: Option<&Value>,
+) -> serde_json::Map<String, Value> {
     let mut body = serde_json::Map::new();
     if let Some(v) = first_name {
         body.insert("firstName".into(), json!(v));
@@ -198,7 +202,9 @@ impl KeyedRecord for EmployeeUpsert<'_> {
     }
     fn is_duplicate(&self, error: &ActionError) -> bool {
         let message = error.message.to_ascii_lowercase();
-        error.status == Some(400) && message.contains("email") && (message.contains("exist") || message.contains("duplicate"))
+        error.status == Some(400)
+            && message.contains("email")
+            && (message.contains("exist") || message.contains("duplicate"))
     }
 }
 

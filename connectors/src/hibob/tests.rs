@@ -87,7 +87,10 @@ async fn find_employee_searches_with_one_email_filter() {
     assert_eq!(hit["employee"]["work"]["site"], "New-York");
     assert_eq!(hit["employee"]["displayName"], "John Doe");
     let search = fake.requests_to("POST", "/v1/people/search").await;
-    assert_eq!(search[1].body["filters"], json!([{"fieldPath": "root.email", "operator": "equals", "values": ["John.Doe@acme.example"]}]));
+    assert_eq!(
+        search[1].body["filters"],
+        json!([{"fieldPath": "root.email", "operator": "equals", "values": ["John.Doe@acme.example"]}])
+    );
     assert_eq!(search[1].body["showInactive"], false);
 }
 

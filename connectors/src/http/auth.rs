@@ -48,7 +48,9 @@ impl Authenticator {
     pub async fn sign(&self, request: RequestBuilder) -> Result<(RequestBuilder, Option<SecretString>), ActionError> {
         Ok(match &self.auth {
             HttpAuth::None => (request, None),
-            HttpAuth::Basic { username, password } => (request.basic_auth(username, Some(password.expose_secret())), None),
+            HttpAuth::Basic { username, password } => {
+                (request.basic_auth(username, Some(password.expose_secret())), None)
+            }
             HttpAuth::Bearer(token) => (request.bearer_auth(token.expose_secret()), None),
             HttpAuth::Header { name, value } => (request.header(name.as_str(), value.expose_secret()), None),
             HttpAuth::Query { name, value } => (request.query(&[(name.as_str(), value.expose_secret())]), None),
@@ -65,7 +67,8 @@ impl Authenticator {
     }
 
     async fn issue_token(&self) -> Result<IssuedToken, ActionError> {
-        let HttpAuth::Oauth2ClientCredentials { token_url, client_id, client_secret, scope, audience, client_auth } = &self.auth
+        let HttpAuth::Oauth2ClientCredentials { token_url, client_id, client_secret, scope, audience, client_auth } =
+            &self.auth
         else {
             return Err(ActionError::permanent("this connection has no OAuth2 client credentials"));
         };
@@ -96,7 +99,8 @@ impl Authenticator {
                 .collect::<Vec<_>>()
                 .join(": ");
             let reason = if reason.is_empty() { status.to_string() } else { reason };
-            let mut error = ActionError::from_status(status.as_u16(), format!("OAuth2 token request failed: {reason}"), None);
+            let mut error =
+                ActionError::from_status(status.as_u16(), format!("OAuth2 token request failed: {reason}"), None);
             if matches!(status.as_u16(), 400 | 401 | 403) {
                 error.kind = hirewire_sdk::ErrorKind::Auth;
             }

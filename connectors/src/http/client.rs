@@ -12,7 +12,7 @@ use hirewire_sdk::{ActionError, HttpClient};
 use reqwest::{RequestBuilder, StatusCode};
 use serde_json::Value;
 
-use super::actions::{HttpMethod, RequestBody, RequestInput, RequestOutput, ResponseParse};
+use super::actions::{RequestBody, RequestInput, RequestOutput, ResponseParse};
 use super::auth::Authenticator;
 use super::config::HttpConfig;
 
@@ -49,21 +49,27 @@ impl HttpRequestClient {
         let (field, target) = match (&input.url, &input.path) {
             (Some(url), None) => ("url", url.as_str()),
             (None, Some(path)) => ("path", path.as_str()),
-            (Some(_), Some(_)) => return Err(ActionError::invalid_input("give `path` or `url`, not both").with_field("url")),
+            (Some(_), Some(_)) => {
+                return Err(ActionError::invalid_input("give `path` or `url`, not both").with_field("url"));
+            }
             (None, None) => return Err(ActionError::invalid_input("give a `path` or a `url`").with_field("path")),
         };
         let target = target.trim();
         if target.starts_with("http://") || target.starts_with("https://") {
-            return url::Url::parse(target).map_err(|e| ActionError::invalid_input(format!("not a URL: {e}")).with_field(field));
+            return url::Url::parse(target)
+                .map_err(|e| ActionError::invalid_input(format!("not a URL: {e}")).with_field(field));
         }
         if field == "url" {
             return Err(ActionError::invalid_input("must be a full http(s) URL").with_field("url"));
         }
         let Some(base) = &self.base_url else {
-            return Err(ActionError::invalid_input("a relative path needs the connection's base_url").with_field("path"));
+            return Err(
+                ActionError::invalid_input("a relative path needs the connection's base_url").with_field("path")
+            );
         };
         let joined = format!("{}/{}", base.as_str().trim_end_matches('/'), target.trim_start_matches('/'));
-        url::Url::parse(&joined).map_err(|e| ActionError::invalid_input(format!("not a valid path: {e}")).with_field("path"))
+        url::Url::parse(&joined)
+            .map_err(|e| ActionError::invalid_input(format!("not a valid path: {e}")).with_field("path"))
     }
 
     /// Sends the request, retrying transient failures when the method allows it.
@@ -103,12 +109,14 @@ impl HttpRequestClient {
                 (request, token) = self.auth.sign(request).await?;
             }
             let response = self.http.send(&self.connection, request).await?;
-            if response.status() == StatusCode::UNAUTHORIZED && !renewed && self.auth.renews_tokens() {
-                if let Some(token) = &token {
-                    self.auth.invalidate(token).await;
-                    renewed = true;
-                    continue;
-                }
+            if response.status() == StatusCode::UNAUTHORIZED
+                && !renewed
+                && self.auth.renews_tokens()
+                && let Some(token) = &token
+            {
+                self.auth.invalidate(token).await;
+                renewed = true;
+                continue;
             }
             return read_response(response, input).await;
         }
@@ -120,17 +128,21 @@ impl HttpRequestClient {
         let mut headers = self.headers.clone();
         headers.extend(input.headers.clone());
         for (name, value) in &headers {
-            let name = http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| ActionError::invalid_input("not a valid header name").with_field(format!("headers.{name}")))?;
-            let value = http::HeaderValue::from_str(value)
-                .map_err(|_| ActionError::invalid_input("not a valid header value").with_field(format!("headers.{name}")))?;
+            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                ActionError::invalid_input("not a valid header name").with_field(format!("headers.{name}"))
+            })?;
+            let value = http::HeaderValue::from_str(value).map_err(|_| {
+                ActionError::invalid_input("not a valid header value").with_field(format!("headers.{name}"))
+            })?;
             request = request.header(name, value);
         }
         let query: Vec<(String, String)> = input
             .query
             .iter()
             .flat_map(|(key, value)| match value {
-                Value::Array(items) => items.iter().filter_map(scalar_text).map(|v| (key.clone(), v)).collect::<Vec<_>>(),
+                Value::Array(items) => {
+                    items.iter().filter_map(scalar_text).map(|v| (key.clone(), v)).collect::<Vec<_>>()
+                }
                 other => scalar_text(other).map(|v| (key.clone(), v)).into_iter().collect(),
             })
             .collect();
@@ -154,7 +166,10 @@ impl HttpRequestClient {
                     .body(encoded)
             }
             Some(RequestBody::Raw(text)) => request
-                .header(reqwest::header::CONTENT_TYPE, input.content_type.as_deref().unwrap_or("text/plain; charset=utf-8"))
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    input.content_type.as_deref().unwrap_or("text/plain; charset=utf-8"),
+                )
                 .body(text.clone()),
         };
         Ok(request)
@@ -180,10 +195,13 @@ async fn read_response(response: reqwest::Response, input: &RequestInput) -> Res
             continue;
         }
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers.entry(name.as_str().to_owned()).and_modify(|v: &mut String| {
-            v.push_str(", ");
-            v.push_str(&value);
-        }).or_insert(value);
+        headers
+            .entry(name.as_str().to_owned())
+            .and_modify(|v: &mut String| {
+                v.push_str(", ");
+                v.push_str(&value);
+            })
+            .or_insert(value);
     }
     let wait = retry_after(response.headers());
     let is_json = headers.get("content-type").is_some_and(|c| c.contains("json"));
@@ -212,8 +230,9 @@ async fn read_response(response: reqwest::Response, input: &RequestInput) -> Res
     } else {
         match input.response {
             ResponseParse::Text => Value::String(text),
-            ResponseParse::Json => serde_json::from_str(&text)
-                .map_err(|e| ActionError::permanent(format!("response is not JSON: {e}")).with_status(status.as_u16()))?,
+            ResponseParse::Json => serde_json::from_str(&text).map_err(|e| {
+                ActionError::permanent(format!("response is not JSON: {e}")).with_status(status.as_u16())
+            })?,
             ResponseParse::Auto if is_json => serde_json::from_str(&text).unwrap_or(Value::String(text)),
             ResponseParse::Auto => Value::String(text),
         }

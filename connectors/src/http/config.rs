@@ -100,7 +100,8 @@ impl HttpConfig {
     pub fn parse(config: Value) -> Result<Self, ConfigError> {
         let parsed: Self = parse_connection_config(config)?;
         if let Some(url) = &parsed.base_url {
-            let parsed_url = url::Url::parse(url).map_err(|e| ConfigError::new("base_url", format!("not a URL: {e}")))?;
+            let parsed_url =
+                url::Url::parse(url).map_err(|e| ConfigError::new("base_url", format!("not a URL: {e}")))?;
             if !matches!(parsed_url.scheme(), "http" | "https") {
                 return Err(ConfigError::new("base_url", "must be an http or https URL"));
             }

@@ -173,7 +173,9 @@ impl KeyedRecord for EmployeeUpsert<'_> {
     }
     fn is_duplicate(&self, error: &ActionError) -> bool {
         let message = error.message.to_ascii_lowercase();
-        error.status == Some(422) && message.contains("email") && (message.contains("taken") || message.contains("exist"))
+        error.status == Some(422)
+            && message.contains("email")
+            && (message.contains("taken") || message.contains("exist"))
     }
 }
 

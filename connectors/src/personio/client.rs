@@ -119,7 +119,11 @@ impl PersonioClient {
     ///
     /// # Errors
     /// The classified Personio error.
-    pub async fn update_employee(&self, id: &str, fields: &Map<String, Value>) -> Result<EmployeeWriteOutput, ActionError> {
+    pub async fn update_employee(
+        &self,
+        id: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<EmployeeWriteOutput, ActionError> {
         let id = employee_id(id)?;
         let mut fields = fields.clone();
         fields.remove("email");
@@ -231,7 +235,12 @@ pub async fn error_from_response(response: Response, fields: &Map<String, Value>
         .map(str::to_owned)
         .or_else(|| {
             let first = parsed.pointer("/errors/0")?;
-            first.get("detail").or_else(|| first.get("details")).or_else(|| first.get("title"))?.as_str().map(str::to_owned)
+            first
+                .get("detail")
+                .or_else(|| first.get("details"))
+                .or_else(|| first.get("title"))?
+                .as_str()
+                .map(str::to_owned)
         })
         .filter(|m| !m.trim().is_empty())
         .unwrap_or_else(|| {

@@ -79,7 +79,10 @@ async fn upsert_twice_with_the_same_email_yields_one_employee_and_never_sends_th
 #[tokio::test]
 async fn find_employee_reads_attribute_objects() {
     let (fake, personio) = start().await;
-    assert_eq!(run(&personio, "find_employee", json!({"email": "x@acme.example"})).await.unwrap(), json!({"found": false, "employee": null}));
+    assert_eq!(
+        run(&personio, "find_employee", json!({"email": "x@acme.example"})).await.unwrap(),
+        json!({"found": false, "employee": null})
+    );
     fake.post("employees", john()).await;
     let out = run(&personio, "find_employee", json!({"email": "John.Dou@acme.example"})).await.unwrap();
     assert_eq!(out["employee"]["id"], "81723");
@@ -118,7 +121,8 @@ async fn a_422_keeps_personios_message() {
 async fn email_cannot_be_given_to_update() {
     let (fake, personio) = start().await;
     fake.post("employees", john()).await;
-    let error = run(&personio, "update_employee", json!({"id": "81723", "email": "new@acme.example"})).await.unwrap_err();
+    let error =
+        run(&personio, "update_employee", json!({"id": "81723", "email": "new@acme.example"})).await.unwrap_err();
     assert_eq!(error.kind, ErrorKind::InvalidInput);
     assert!(error.message.contains("unknown field `email`"), "{error}");
     let out = run(&personio, "update_employee", json!({"id": "81723", "office": "Berlin"})).await.unwrap();
@@ -151,7 +155,11 @@ async fn wrong_credentials_are_an_auth_error_that_never_shows_the_secret() {
 #[tokio::test]
 async fn employee_calls_above_the_limit_are_rate_limited() {
     let (fake, personio) = start().await;
-    fake.put("settings", json!({"client_id": CLIENT_ID, "client_secret": SECRET, "employees_per_minute": 2, "employees_burst": 2})).await;
+    fake.put(
+        "settings",
+        json!({"client_id": CLIENT_ID, "client_secret": SECRET, "employees_per_minute": 2, "employees_burst": 2}),
+    )
+    .await;
     for _ in 0..2 {
         run(&personio, "find_employee", json!({"email": "a@acme.example"})).await.unwrap();
     }
@@ -179,19 +187,31 @@ async fn the_fake_takes_form_encoded_employees_and_ignores_email_with_updated_si
     let token: Value = client
         .post(format!("{}/v1/auth", fake.url()))
         .form(&[("client_id", CLIENT_ID), ("client_secret", SECRET)])
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let token = token["data"]["token"].as_str().unwrap().to_owned();
     assert!(token.starts_with("papi-"));
     let created = client
         .post(format!("{}/v1/company/employees", fake.url()))
         .bearer_auth(&token)
         .form(&[("employee[email]", "f@acme.example"), ("employee[first_name]", "F"), ("employee[last_name]", "Orm")])
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status(), 200);
     fake.post("employees", json!({"email": "other@acme.example", "first_name": "O", "last_name": "T"})).await;
     let listed: Value = client
         .get(format!("{}/v1/company/employees?email=f@acme.example&updated_since=2020-01-01T00:00:00", fake.url()))
         .bearer_auth(&token)
-        .send().await.unwrap().json().await.unwrap();
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(listed["data"].as_array().unwrap().len(), 2, "email is ignored when updated_since is set");
 }

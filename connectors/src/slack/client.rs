@@ -27,14 +27,32 @@ pub fn error_kind(code: &str) -> ErrorKind {
         "channel_not_found" | "users_not_found" | "user_not_found" | "thread_not_found" | "message_not_found" => {
             ErrorKind::NotFound
         }
-        "invalid_auth" | "not_authed" | "token_revoked" | "token_expired" | "account_inactive" | "missing_scope"
-        | "not_allowed_token_type" | "no_permission" | "ekm_access_denied" | "team_access_not_granted"
-        | "action_prohibited" | "invalid_token" | "no_service" | "no_team" | "team_disabled" => ErrorKind::Auth,
+        "invalid_auth"
+        | "not_authed"
+        | "token_revoked"
+        | "token_expired"
+        | "account_inactive"
+        | "missing_scope"
+        | "not_allowed_token_type"
+        | "no_permission"
+        | "ekm_access_denied"
+        | "team_access_not_granted"
+        | "action_prohibited"
+        | "invalid_token"
+        | "no_service"
+        | "no_team"
+        | "team_disabled" => ErrorKind::Auth,
         "ratelimited" | "rate_limited" => ErrorKind::RateLimited,
-        "no_text" | "msg_too_long" | "invalid_blocks" | "invalid_blocks_format" | "invalid_arguments"
-        | "invalid_payload" | "too_many_attachments" | "invalid_form_data" | "invalid_json" | "json_not_object" => {
-            ErrorKind::InvalidInput
-        }
+        "no_text"
+        | "msg_too_long"
+        | "invalid_blocks"
+        | "invalid_blocks_format"
+        | "invalid_arguments"
+        | "invalid_payload"
+        | "too_many_attachments"
+        | "invalid_form_data"
+        | "invalid_json"
+        | "json_not_object" => ErrorKind::InvalidInput,
         "internal_error" | "fatal_error" | "service_unavailable" | "request_timeout" | "rollup_error" => {
             ErrorKind::Transient
         }
@@ -45,8 +63,13 @@ pub fn error_kind(code: &str) -> ErrorKind {
 /// The input field a Slack error code is about.
 fn field_of(code: &str) -> Option<&'static str> {
     match code {
-        "channel_not_found" | "users_not_found" | "user_not_found" | "not_in_channel" | "is_archived"
-        | "channel_is_archived" | "cannot_dm_bot" => Some("channel"),
+        "channel_not_found"
+        | "users_not_found"
+        | "user_not_found"
+        | "not_in_channel"
+        | "is_archived"
+        | "channel_is_archived"
+        | "cannot_dm_bot" => Some("channel"),
         "no_text" | "msg_too_long" => Some("text"),
         "invalid_blocks" | "invalid_blocks_format" => Some("blocks"),
         "thread_not_found" => Some("thread_ts"),
@@ -95,15 +118,24 @@ impl SlackClient {
         }
     }
 
-    async fn post_with_token(&self, token: &SecretString, input: &PostMessageInput) -> Result<PostMessageOutput, ActionError> {
+    async fn post_with_token(
+        &self,
+        token: &SecretString,
+        input: &PostMessageInput,
+    ) -> Result<PostMessageOutput, ActionError> {
         let channel = input.channel.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let Some(channel) = channel else {
             return Err(ActionError::invalid_input("a channel is required with a bot token").with_field("channel"));
         };
-        let target = if channel.contains('@') { self.user_id_by_email(token, channel).await? } else { channel.to_owned() };
+        let target =
+            if channel.contains('@') { self.user_id_by_email(token, channel).await? } else { channel.to_owned() };
         let mut body = Map::new();
         body.insert("channel".into(), json!(target));
-        for (key, value) in [("text", input.text.as_ref().map(|t| json!(t))), ("blocks", input.blocks.as_ref().map(|b| json!(b))), ("thread_ts", input.thread_ts.as_ref().map(|t| json!(t)))] {
+        for (key, value) in [
+            ("text", input.text.as_ref().map(|t| json!(t))),
+            ("blocks", input.blocks.as_ref().map(|b| json!(b))),
+            ("thread_ts", input.thread_ts.as_ref().map(|t| json!(t))),
+        ] {
             if let Some(value) = value {
                 body.insert(key.into(), value);
             }
@@ -155,7 +187,8 @@ impl SlackClient {
         let body: Value = match serde_json::from_str(&text) {
             Ok(body) => body,
             Err(_) if !status.is_success() => {
-                let message = if text.trim().is_empty() { status.to_string() } else { text.trim().chars().take(300).collect() };
+                let message =
+                    if text.trim().is_empty() { status.to_string() } else { text.trim().chars().take(300).collect() };
                 return Err(ActionError::from_status(status.as_u16(), message, wait));
             }
             Err(e) => return Err(ActionError::permanent(format!("unexpected Slack answer: {e}"))),
@@ -172,13 +205,21 @@ impl SlackClient {
         Err(error)
     }
 
-    async fn post_to_webhook(&self, url: &SecretString, input: &PostMessageInput) -> Result<PostMessageOutput, ActionError> {
+    async fn post_to_webhook(
+        &self,
+        url: &SecretString,
+        input: &PostMessageInput,
+    ) -> Result<PostMessageOutput, ActionError> {
         if input.channel.as_deref().is_some_and(|c| c.contains('@')) {
             return Err(ActionError::invalid_input("an incoming webhook cannot message a person; use a bot token")
                 .with_field("channel"));
         }
         let mut body = Map::new();
-        for (key, value) in [("text", input.text.as_ref().map(|t| json!(t))), ("blocks", input.blocks.as_ref().map(|b| json!(b))), ("thread_ts", input.thread_ts.as_ref().map(|t| json!(t)))] {
+        for (key, value) in [
+            ("text", input.text.as_ref().map(|t| json!(t))),
+            ("blocks", input.blocks.as_ref().map(|b| json!(b))),
+            ("thread_ts", input.thread_ts.as_ref().map(|t| json!(t))),
+        ] {
             if let Some(value) = value {
                 body.insert(key.into(), value);
             }
@@ -210,7 +251,8 @@ impl SlackClient {
     pub async fn check_token(&self) -> Result<String, ActionError> {
         match &self.auth {
             SlackAuth::Bot(token) => {
-                let request = self.http.client().post(format!("{}/auth.test", self.api_root)).bearer_auth(token.expose_secret());
+                let request =
+                    self.http.client().post(format!("{}/auth.test", self.api_root)).bearer_auth(token.expose_secret());
                 let answer = self.web_api_answer(self.http.send(&self.connection, request).await?).await?;
                 let team = answer.get("team").and_then(Value::as_str).unwrap_or("?");
                 let user = answer.get("user").and_then(Value::as_str).unwrap_or("?");

@@ -46,11 +46,12 @@ impl SlackConfig {
         let auth = match (&parsed.token, &parsed.webhook_url) {
             (Some(token), None) => SlackAuth::Bot(token.clone()),
             (None, Some(url)) => {
-                url::Url::parse(url.expose_secret())
-                    .map_err(|_| ConfigError::new("webhook_url", "is not a URL"))?;
+                url::Url::parse(url.expose_secret()).map_err(|_| ConfigError::new("webhook_url", "is not a URL"))?;
                 SlackAuth::Webhook(url.clone())
             }
-            (Some(_), Some(_)) => return Err(ConfigError::new("token", "give either `token` or `webhook_url`, not both")),
+            (Some(_), Some(_)) => {
+                return Err(ConfigError::new("token", "give either `token` or `webhook_url`, not both"));
+            }
             (None, None) => return Err(ConfigError::new("token", "give a bot `token` or a `webhook_url`")),
         };
         if let Some(url) = &parsed.base_url {

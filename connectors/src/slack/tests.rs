@@ -18,7 +18,8 @@ async fn start() -> (FakeServer, SlackConnection) {
 }
 
 fn bot(fake: &FakeServer, token: &str) -> SlackConnection {
-    SlackConnection::from_settings(FakeServer::settings("slack", json!({"token": token, "base_url": fake.url()}))).unwrap()
+    SlackConnection::from_settings(FakeServer::settings("slack", json!({"token": token, "base_url": fake.url()})))
+        .unwrap()
 }
 
 fn webhook(fake: &FakeServer) -> SlackConnection {
@@ -57,7 +58,9 @@ async fn posts_to_a_channel_id() {
 #[tokio::test]
 async fn an_email_is_looked_up_and_messaged_directly() {
     let (fake, slack) = start().await;
-    let out = post(&slack, json!({"channel": "grace.hopper@acme.example", "text": "Thanks for interviewing!"})).await.unwrap();
+    let out = post(&slack, json!({"channel": "grace.hopper@acme.example", "text": "Thanks for interviewing!"}))
+        .await
+        .unwrap();
     assert_eq!(out["channel"], "D0GRACE");
     let lookups = fake.requests_to("GET", "/api/users.lookupByEmail").await;
     assert_eq!(lookups[0].query.as_deref(), Some("email=grace.hopper%40acme.example"));

@@ -38,6 +38,11 @@ pub enum Command {
     Prune(commands::prune::PruneArgs),
     /// Remove a candidate's personal data from every run, step and payload.
     ForgetCandidate(commands::forget::ForgetArgs),
+    /// Run recipe tests (*.test.yaml) or one event, dry unless --send.
+    Test(commands::recipe_test::TestArgs),
+    /// Check connections' credentials, user lookup and permissions.
+    #[command(subcommand)]
+    Connections(commands::connections::ConnectionsCommand),
     /// Serve local fakes of every connector's API.
     Sandbox(commands::sandbox::SandboxArgs),
 }

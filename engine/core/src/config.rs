@@ -103,7 +103,6 @@ impl std::fmt::Debug for ConnectionConfig {
         f.debug_struct("ConnectionConfig")
             .field("name", &self.name)
             .field("connector", &self.connector)
-            .field("environment", &self.environment)
             .finish_non_exhaustive()
     }
 }
@@ -166,6 +165,7 @@ pub fn parse_config(
     if let Some((retention, node)) = fields.string(&mut sink, "retention") {
         match crate::recipe::parse_duration(retention) {
             Ok(d) => config.retention = d,
+            Err(_) if secret(node) => sink.error(node.at, "`retention` must be a duration such as 90d"),
             Err(message) => sink.error(node.at, format!("`retention`: {message}")),
         }
     } else if let Some(node) = fields.get("retention").filter(|n| !matches!(n.value, NodeValue::String(_))) {
@@ -222,14 +222,16 @@ fn parse_connections(
                 check_node(sink, &rest_node, &descriptor.config, "", &cx)
             }
             None => {
-                sink.error(
-                    connector_node.at,
+                let known = registry.iter().map(|d| d.name).collect::<Vec<_>>().join(", ");
+                let message = if from_env.contains(&connector_node.at) {
+                    format!("the connector named by the environment is unknown; known: {known}")
+                } else {
                     format!(
-                        "unknown connector `{connector}`{}; known: {}",
-                        did_you_mean(connector, registry.iter().map(|d| d.name)),
-                        registry.iter().map(|d| d.name).collect::<Vec<_>>().join(", ")
-                    ),
-                );
+                        "unknown connector `{connector}`{}; known: {known}",
+                        did_you_mean(connector, registry.iter().map(|d| d.name))
+                    )
+                };
+                sink.error(connector_node.at, message);
                 rest_node.to_json()
             }
         };

@@ -77,7 +77,8 @@ impl Daemon {
     /// connection that cannot be built, or an address that cannot be bound.
     pub async fn start(options: DaemonOptions, registry: Arc<Vec<ConnectorDescriptor>>) -> anyhow::Result<Self> {
         let project = load(&options.dir, &registry)?;
-        let store = Store::open(project.config.database.expose_secret())
+        let url = hirewire_store::resolve_sqlite_url(project.config.database.expose_secret(), &options.dir);
+        let store = Store::open(&url)
             .await
             .context("opening the run history")?;
         store.migrate().await.context("migrating the run history")?;

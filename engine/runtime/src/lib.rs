@@ -8,8 +8,10 @@ pub mod executor;
 pub mod intake;
 pub mod metric_definitions;
 pub mod recipe_book;
+pub mod recipe_test;
 pub mod reload;
 pub mod triggers;
+pub mod web;
 pub mod worker;
 
 pub use daemon::{Daemon, DaemonOptions};

@@ -64,7 +64,8 @@ pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<N
                         let in_flight = in_flight.clone();
                         let finished = finished.clone();
                         let wake = wake.clone();
-                        tasks.spawn(async move {
+                        let span = tracing::info_span!("run", run_id = %run.id, recipe = %run.recipe, attempt = run.attempt);
+                        tasks.spawn(tracing::Instrument::instrument(async move {
                             match executor.execute(&run).await {
                                 Ok(RunEnd::Rescheduled) => wake.notify_one(),
                                 Ok(RunEnd::LeaseLost) => {
@@ -75,7 +76,7 @@ pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<N
                             }
                             in_flight.lock().expect("in-flight lock").remove(&run.id);
                             finished.notify_one();
-                        });
+                        }, span));
                     }
                 }
                 Err(e) => {

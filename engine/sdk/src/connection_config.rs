@@ -24,9 +24,8 @@ pub fn parse_connection_config<T: DeserializeOwned>(config: Value) -> Result<T, 
 /// "invalid type/value" messages) with `…`; keeps field and variant names.
 #[must_use]
 pub fn redact_quoted_values(message: &str) -> String {
-    let names_only = ["missing field", "unknown field", "unknown variant", "duplicate field"]
-        .iter()
-        .any(|p| message.starts_with(p));
+    let names_only =
+        ["missing field", "unknown field", "unknown variant", "duplicate field"].iter().any(|p| message.starts_with(p));
     let mut out = String::with_capacity(message.len());
     let mut open: Option<char> = None;
     for c in message.chars() {

@@ -67,9 +67,8 @@ impl RequestLog {
 /// and serves the log at `/_control/requests`. Put it outermost (around
 /// [`crate::fake::with_faults`]) so that faulted requests are logged too.
 pub fn with_request_log(router: Router, log: RequestLog) -> Router {
-    let control = Router::new()
-        .route("/_control/requests", get(list_requests).delete(clear_requests))
-        .with_state(log.clone());
+    let control =
+        Router::new().route("/_control/requests", get(list_requests).delete(clear_requests)).with_state(log.clone());
     router.merge(control).layer(axum::middleware::from_fn_with_state(log, log_request))
 }
 
@@ -90,7 +89,8 @@ async fn log_request(State(log): State<RequestLog>, request: Request, next: Next
     let Ok(bytes) = axum::body::to_bytes(body, MAX_LOGGED_BODY).await else {
         return (axum::http::StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
     };
-    let header = |name: axum::http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header =
+        |name: axum::http::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body_value = if bytes.is_empty() {
         Value::Null
     } else if let Ok(json) = serde_json::from_slice::<Value>(&bytes) {

@@ -10,10 +10,13 @@ pub fn field_named_in<'a>(message: &str, fields: impl IntoIterator<Item = &'a st
     let haystack = normalize(message);
     let mut candidates: Vec<&str> = fields.into_iter().collect();
     candidates.sort_by_key(|f| std::cmp::Reverse(f.rsplit('.').next().unwrap_or(f).len()));
-    candidates.into_iter().find(|field| {
-        let needle = normalize(field.rsplit('.').next().unwrap_or(field));
-        !needle.is_empty() && contains_word(&haystack, &needle)
-    }).map(str::to_owned)
+    candidates
+        .into_iter()
+        .find(|field| {
+            let needle = normalize(field.rsplit('.').next().unwrap_or(field));
+            !needle.is_empty() && contains_word(&haystack, &needle)
+        })
+        .map(str::to_owned)
 }
 
 fn normalize(text: &str) -> String {

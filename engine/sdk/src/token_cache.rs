@@ -56,10 +56,8 @@ impl TokenCache {
         Fut: Future<Output = Result<IssuedToken, ActionError>>,
     {
         let mut current = self.current.lock().await;
-        if let Some(cached) = current.as_ref() {
-            if cached.renew_at.is_none_or(|at| Instant::now() < at) {
-                return Ok(cached.value.clone());
-            }
+        if let Some(cached) = current.as_ref().filter(|c| c.renew_at.is_none_or(|at| Instant::now() < at)) {
+            return Ok(cached.value.clone());
         }
         let issued = fetch().await?;
         let renew_at = issued.expires_in.map(|life| Instant::now() + life - renewal_margin(life));

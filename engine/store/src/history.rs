@@ -41,6 +41,7 @@ macro_rules! push_run_filter {
         $qb.push($sql::LIST_RUNS_ORDER).push_bind(i64::from(filter.limit));
     }};
 }
+pub(crate) use push_run_filter;
 
 impl Store {
     /// Runs matching `filter`, newest first (by creation time, then id), at most `filter.limit`. For the next

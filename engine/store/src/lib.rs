@@ -12,6 +12,7 @@
 //! is fenced by its lease ([`RunLease`]), so a node whose lease expired cannot finish a run twice.
 
 pub mod bench;
+pub mod dashboard;
 mod error;
 mod gauges;
 mod history;
@@ -27,9 +28,11 @@ pub mod testing;
 mod timestamp;
 mod triggers;
 mod types;
+mod url;
 
 pub use error::StoreError;
 pub use redact::{REDACTED, redact_strings};
 pub use store::{Backend, Store, redact_url};
 pub use timestamp::Timestamp;
 pub use types::*;
+pub use url::resolve_sqlite_url;

@@ -38,7 +38,10 @@ async fn list_options(State(state): State<FakeState>) -> impl IntoResponse {
 }
 
 /// Replaces the options of the given list fields (an empty list removes the check).
-async fn set_options(State(state): State<FakeState>, Json(lists): Json<BTreeMap<String, Vec<String>>>) -> impl IntoResponse {
+async fn set_options(
+    State(state): State<FakeState>,
+    Json(lists): Json<BTreeMap<String, Vec<String>>>,
+) -> impl IntoResponse {
     let mut data = state.data();
     for (field, values) in lists {
         if values.is_empty() {

@@ -25,20 +25,27 @@ const DIRECTORY_FIELDS: [(&str, &str, &str); 9] = [
     ("mobilePhone", "text", "Mobile Phone"),
 ];
 
-fn parse_object(body: &Bytes) -> Result<Map<String, Value>, Response> {
+fn parse_object(body: &Bytes) -> Result<Map<String, Value>, Box<Response>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(error_answer(StatusCode::BAD_REQUEST, "Invalid JSON in request body")),
+        _ => Err(Box::new(error_answer(StatusCode::BAD_REQUEST, "Invalid JSON in request body"))),
     }
 }
 
 /// Checks values the way BambooHR does; returns the fields to store.
-fn checked_fields(data: &FakeData, mut fields: Map<String, Value>, own_id: Option<&str>) -> Result<Map<String, Value>, Response> {
+fn checked_fields(
+    data: &FakeData,
+    mut fields: Map<String, Value>,
+    own_id: Option<&str>,
+) -> Result<Map<String, Value>, Box<Response>> {
     fields.remove("id");
     if let Some(date) = fields.get("hireDate") {
         let ok = date.as_str().is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok());
         if !ok {
-            return Err(error_answer(StatusCode::BAD_REQUEST, &format!("hireDate {date} is not a valid date (YYYY-MM-DD)")));
+            return Err(Box::new(error_answer(
+                StatusCode::BAD_REQUEST,
+                &format!("hireDate {date} is not a valid date (YYYY-MM-DD)"),
+            )));
         }
     }
     if let Some(email) = fields.get("workEmail").and_then(Value::as_str) {
@@ -48,10 +55,10 @@ fn checked_fields(data: &FakeData, mut fields: Map<String, Value>, own_id: Optio
         });
         if let Some(other) = taken {
             let other_id = other.get("id").and_then(Value::as_str).unwrap_or_default();
-            return Err(error_answer(
+            return Err(Box::new(error_answer(
                 StatusCode::CONFLICT,
                 &format!("workEmail '{email}' is already used by employee {other_id}"),
-            ));
+            )));
         }
     }
     for field in LIST_FIELDS {
@@ -62,7 +69,10 @@ fn checked_fields(data: &FakeData, mut fields: Map<String, Value>, own_id: Optio
         }
         match data.settings.unknown_list_value {
             UnknownListValue::Conflict => {
-                return Err(error_answer(StatusCode::CONFLICT, &format!("{field} '{text}' is not an existing option")));
+                return Err(Box::new(error_answer(
+                    StatusCode::CONFLICT,
+                    &format!("{field} '{text}' is not an existing option"),
+                )));
             }
             UnknownListValue::Drop => {
                 fields.remove(field);
@@ -96,7 +106,7 @@ pub async fn create_employee(
 ) -> Response {
     let fields = match parse_object(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     for name in ["firstName", "lastName"] {
         if fields.get(name).and_then(Value::as_str).is_none_or(|v| v.trim().is_empty()) {
@@ -106,7 +116,7 @@ pub async fn create_employee(
     let mut data = state.data();
     let fields = match checked_fields(&data, fields, None) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = insert_employee(&mut data, fields);
     let location = match params.get("company") {
@@ -128,16 +138,17 @@ pub async fn update_employee(
 ) -> Response {
     let fields = match parse_object(&body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = params.get("id").cloned().unwrap_or_default();
     let mut data = state.data();
-    let Some(index) = data.employees.iter().position(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str())) else {
+    let Some(index) = data.employees.iter().position(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str()))
+    else {
         return error_answer(StatusCode::NOT_FOUND, &format!("Employee {id} not found"));
     };
     let fields = match checked_fields(&data, fields, Some(&id)) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     data.employees[index].extend(fields);
     StatusCode::OK.into_response()
@@ -151,7 +162,8 @@ pub async fn get_employee(
 ) -> Response {
     let id = params.get("id").cloned().unwrap_or_default();
     let data = state.data();
-    let Some(employee) = data.employees.iter().find(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str())) else {
+    let Some(employee) = data.employees.iter().find(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str()))
+    else {
         return error_answer(StatusCode::NOT_FOUND, &format!("Employee {id} not found"));
     };
     let wanted = query.get("fields").map_or("firstName,lastName", String::as_str);
@@ -183,14 +195,19 @@ pub async fn directory(State(state): State<FakeState>, headers: HeaderMap) -> Re
         let body = format!("<?xml version=\"1.0\"?><directory><employees count=\"{}\"/></directory>", active.len());
         return ([(axum::http::header::CONTENT_TYPE, "text/xml")], body).into_response();
     }
-    let fields: Vec<Value> = DIRECTORY_FIELDS.iter().map(|(id, ty, name)| json!({"id": id, "type": ty, "name": name})).collect();
+    let fields: Vec<Value> =
+        DIRECTORY_FIELDS.iter().map(|(id, ty, name)| json!({"id": id, "type": ty, "name": name})).collect();
     let employees: Vec<Value> = active
         .iter()
         .map(|e| {
             let mut row = Map::new();
             row.insert("id".into(), e.get("id").cloned().unwrap_or(Value::Null));
             for (field, _, _) in DIRECTORY_FIELDS {
-                let value = if field == "displayName" { Value::String(display_name(e)) } else { e.get(field).cloned().unwrap_or(Value::Null) };
+                let value = if field == "displayName" {
+                    Value::String(display_name(e))
+                } else {
+                    e.get(field).cloned().unwrap_or(Value::Null)
+                };
                 row.insert(field.into(), value);
             }
             Value::Object(row)
@@ -203,7 +220,7 @@ pub async fn directory(State(state): State<FakeState>, headers: HeaderMap) -> Re
 pub async fn custom_report(State(state): State<FakeState>, body: Bytes) -> Response {
     let request = match parse_object(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let known = |f: &str| f == "id" || f == "status" || DIRECTORY_FIELDS.iter().any(|(id, _, _)| *id == f);
     let fields: Vec<String> = request
@@ -218,7 +235,11 @@ pub async fn custom_report(State(state): State<FakeState>, body: Bytes) -> Respo
         .map(|e| {
             let mut row = Map::new();
             for field in &fields {
-                let value = if field == "displayName" { Value::String(display_name(e)) } else { e.get(field).cloned().unwrap_or(Value::Null) };
+                let value = if field == "displayName" {
+                    Value::String(display_name(e))
+                } else {
+                    e.get(field).cloned().unwrap_or(Value::Null)
+                };
                 row.insert(field.clone(), value);
             }
             row.insert("id".into(), e.get("id").cloned().unwrap_or(Value::Null));

@@ -98,7 +98,13 @@ pub struct FakeData {
 
 impl FakeData {
     fn new() -> Self {
-        Self { employees: Vec::new(), next_id: 100, options: default_options(), settings: FakeSettings::default(), limiter: None }
+        Self {
+            employees: Vec::new(),
+            next_id: 100,
+            options: default_options(),
+            settings: FakeSettings::default(),
+            limiter: None,
+        }
     }
 
     fn apply_settings(&mut self, settings: FakeSettings) {
@@ -175,17 +181,17 @@ async fn guard(State(state): State<FakeState>, request: Request, next: Next) -> 
     if !authorized {
         return error_answer(StatusCode::UNAUTHORIZED, "Invalid API key");
     }
-    if let Some(limiter) = limiter {
-        if let Err(not_until) = limiter.check() {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-            let status = StatusCode::from_u16(throttle_status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
-            let mut response = error_answer(status, "API request limit exceeded");
-            let secs = wait.as_secs() + 1;
-            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-            }
-            return response;
+    if let Some(limiter) = limiter
+        && let Err(not_until) = limiter.check()
+    {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let status = StatusCode::from_u16(throttle_status).unwrap_or(StatusCode::TOO_MANY_REQUESTS);
+        let mut response = error_answer(status, "API request limit exceeded");
+        let secs = wait.as_secs() + 1;
+        if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
         }
+        return response;
     }
     next.run(request).await
 }

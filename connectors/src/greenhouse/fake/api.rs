@@ -61,9 +61,9 @@ pub async fn list(
     }
 }
 
-fn required_i64(body: &Map<String, Value>, field: &str) -> Result<i64, Response> {
+fn required_i64(body: &Map<String, Value>, field: &str) -> Result<i64, Box<Response>> {
     body.get(field).and_then(Value::as_i64).ok_or_else(|| {
-        (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": [format!("Missing required field: {field}")]}))).into_response()
+        Box::new(errors(StatusCode::UNPROCESSABLE_ENTITY, &format!("Missing required field: {field}")))
     })
 }
 
@@ -71,11 +71,11 @@ fn required_i64(body: &Map<String, Value>, field: &str) -> Result<i64, Response>
 pub async fn create_note(State(state): State<SharedState>, Json(body): Json<Map<String, Value>>) -> Response {
     let candidate_id = match required_i64(&body, "candidate_id") {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let user_id = match required_i64(&body, "user_id") {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let text = body.get("body").and_then(Value::as_str).unwrap_or_default();
     if text.is_empty() {
@@ -118,7 +118,7 @@ pub async fn create_tag(State(state): State<SharedState>, Json(body): Json<Map<S
 pub async fn apply_tag(State(state): State<SharedState>, Json(body): Json<Map<String, Value>>) -> Response {
     let (candidate_id, tag_id) = match (required_i64(&body, "candidate_id"), required_i64(&body, "candidate_tag_id")) {
         (Ok(c), Ok(t)) => (c, t),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(r), _) | (_, Err(r)) => return *r,
     };
     let mut s = state.lock();
     let Some(tag_name) = s.name_of("candidate_tags", Some(tag_id)) else {

@@ -105,7 +105,7 @@ impl Filter {
                 Some(op) => vec![(op.to_owned(), parse_date(base, value)?)],
                 None => {
                     let parts: Vec<&str> = value.split('|').collect();
-                    if parts.len() % 2 != 0 {
+                    if !parts.len().is_multiple_of(2) {
                         return Err(format!("{base}: expected operator|timestamp pairs"));
                     }
                     parts.chunks(2).map(|c| Ok((c[0].to_owned(), parse_date(base, c[1])?))).collect::<Result<_, String>>()?

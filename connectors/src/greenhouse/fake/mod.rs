@@ -55,7 +55,6 @@ impl GreenhouseFake {
     }
 
     /// The router, wrapped with the shared fault injection.
-    #[must_use]
     pub fn router(&self) -> Router {
         let v3 = Router::new()
             .route("/v3/{resource}", get(api::list))

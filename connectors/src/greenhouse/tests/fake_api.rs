@@ -136,3 +136,96 @@ async fn the_fixed_window_answers_429_with_retry_after() {
     assert!((1..=30).contains(&wait));
     assert_eq!(h.fake.state.lock().counters.throttled, 1);
 }
+
+#[tokio::test]
+async fn mounted_under_greenhouse_the_control_api_links_and_faults_work() {
+    use std::sync::Arc;
+
+    use hirewire_sdk::fake::{FakeOptions, TestServer};
+    use hirewire_sdk::{ActionContext, Connection as _};
+
+    use super::super::fake::GreenhouseFake;
+    use super::{WEBHOOK_SECRET, an_hour_ago, connect, settings_for};
+
+    let fake = GreenhouseFake::new(&FakeOptions { seed: 3, public_url: String::new() }, FakeSettings::default());
+    let server = TestServer::start(axum::Router::new().nest("/greenhouse", fake.router())).await;
+    let base = format!("{}/greenhouse", server.url());
+    let http = hirewire_sdk::HttpClient::default();
+    let post = |path: &str, body: Value| http.client().post(format!("{base}{path}")).json(&body).send();
+
+    let bulk: Value = post("/_control/bulk", json!({"kind": "candidates", "count": 600})).await.unwrap().json().await.unwrap();
+    assert_eq!(bulk["count"], 600);
+    let conn = Arc::new(connect(settings_for(&server, json!({"base_url": base, "auth_url": format!("{base}/token")}))));
+    let batch = conn
+        .poll(hirewire_sdk::PollRequest {
+            trigger: "new_candidate".into(),
+            params: Value::Null,
+            cursor: None,
+            since: an_hour_ago(),
+            now: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(batch.events.len(), 604, "followed the next link through the mount point");
+
+    let candidate: Value = post("/_control/candidates", json!({"first_name": "Via", "last_name": "Control",
+        "email_addresses": [{"value": "via@work.example", "type": "work"}]}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let job = fake.state.lock().find_by("jobs", "name", &json!("Designer"))[0]["id"].clone();
+    let app: Value = post("/_control/applications", json!({"candidate_id": candidate["id"], "job_id": job}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let app_id = app["id"].as_i64().unwrap();
+    let moved: Value =
+        post(&format!("/_control/applications/{app_id}/move"), json!({"to_stage_name": "Onsite"})).await.unwrap().json().await.unwrap();
+    assert_eq!(moved["stage_name"], "Onsite");
+    let offer: Value = post("/_control/offers", json!({"application_id": app_id, "starts_on": "2027-05-03"})).await.unwrap().json().await.unwrap();
+    assert_eq!(offer["status"], "Created");
+    let hired: Value = post(&format!("/_control/applications/{app_id}/hire"), json!({})).await.unwrap().json().await.unwrap();
+    assert_eq!(hired["status"], "hired");
+
+    // A receiver that verifies deliveries with the connection.
+    let receiver_conn = conn.clone();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let conn = receiver_conn.clone();
+            async move {
+                match conn.decode_webhook(&headers, &body) {
+                    Ok(events) if events.len() == 1 && events[0].event.trigger == "candidate_hired" => axum::http::StatusCode::OK,
+                    Ok(_) => axum::http::StatusCode::BAD_REQUEST,
+                    Err(_) => axum::http::StatusCode::UNAUTHORIZED,
+                }
+            }
+        }),
+    );
+    let receiver = TestServer::start(receiver).await;
+    let sent: Value = post("/_control/webhooks", json!({"url": format!("{}/hook", receiver.url()), "secret": WEBHOOK_SECRET,
+        "action": "hire_candidate", "id": app_id, "event_id": "gh-evt-1", "deliveries": 2}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sent, json!({"event_id": "gh-evt-1", "statuses": [200, 200]}));
+
+    let settings: Value = post("/_control/settings", json!({"rate_limit": 50, "window_secs": 3})).await.unwrap().json().await.unwrap();
+    assert_eq!((settings["rate_limit"].clone(), settings["window_secs"].clone()), (json!(50), json!(3)));
+    let status = post("/_control/faults", json!({"path_prefix": "/v3/jobs", "status": 503, "count": 1})).await.unwrap().status();
+    assert_eq!(status, 204);
+    let out = conn.run_action("get_job", json!({"id": job}), &ActionContext::ad_hoc("t")).await.unwrap();
+    assert_eq!(out["name"], "Designer");
+    let log: Value = http.client().get(format!("{base}/_control/requests")).send().await.unwrap().json().await.unwrap();
+    assert!(log["counters"]["requests"].as_u64().unwrap() >= 3);
+    assert_eq!(log["counters"]["throttled"], 0);
+    let statuses: Vec<u64> =
+        log["log"].as_array().unwrap().iter().filter(|r| r["path"] == "/v3/jobs").map(|r| r["status"].as_u64().unwrap()).collect();
+    assert_eq!(statuses, vec![200], "the injected 503 never reached the API log; the retry did");
+}

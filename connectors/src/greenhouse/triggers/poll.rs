@@ -49,7 +49,7 @@ async fn list_window<T: DeserializeOwned>(
             .map_err(|e| ActionError::permanent(format!("GET {path}: record {id} is not as expected: {e}")))?;
         fresh.push(Listed { record, id, stamp });
     }
-    fresh.sort_by(|a, b| (parse(&a.stamp), a.id).cmp(&(parse(&b.stamp), b.id)));
+    fresh.sort_by_key(|a| (parse(&a.stamp), a.id));
     Ok((fresh, window.advance(all)))
 }
 

@@ -54,7 +54,10 @@ async fn lists(State(state): State<FakeState>) -> impl IntoResponse {
 }
 
 /// Replaces the values of the given company lists.
-async fn set_lists(State(state): State<FakeState>, Json(lists): Json<BTreeMap<String, Vec<String>>>) -> impl IntoResponse {
+async fn set_lists(
+    State(state): State<FakeState>,
+    Json(lists): Json<BTreeMap<String, Vec<String>>>,
+) -> impl IntoResponse {
     let mut data = state.data();
     data.lists.extend(lists);
     Json(data.lists.clone())

@@ -188,7 +188,8 @@ async fn guard(State(state): State<FakeState>, request: Request, next: Next) -> 
 
 /// A 429 with `Retry-After` and the rate-limit headers.
 pub fn too_many_requests(limit: u32, wait_secs: u64) -> Response {
-    let mut response = error_answer(StatusCode::TOO_MANY_REQUESTS, "tooManyRequests", "Rate limit exceeded for /people/search");
+    let mut response =
+        error_answer(StatusCode::TOO_MANY_REQUESTS, "tooManyRequests", "Rate limit exceeded for /people/search");
     let headers = response.headers_mut();
     for (name, value) in [
         ("retry-after", wait_secs.to_string()),

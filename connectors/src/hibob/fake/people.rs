@@ -14,10 +14,14 @@ use tokio::time::Instant;
 
 use super::{FakeData, FakeState, Person, UnknownListValue, error_answer, too_many_requests};
 
-fn parse_object(body: &Bytes) -> Result<Map<String, Value>, Response> {
+fn parse_object(body: &Bytes) -> Result<Map<String, Value>, Box<Response>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(error_answer(StatusCode::BAD_REQUEST, "malformedJson", "The request body is not a JSON object")),
+        _ => Err(Box::new(error_answer(
+            StatusCode::BAD_REQUEST,
+            "malformedJson",
+            "The request body is not a JSON object",
+        ))),
     }
 }
 
@@ -32,23 +36,29 @@ fn bad_request(key: &str, error: &str) -> Response {
 }
 
 /// Checks names, dates, list values and email uniqueness.
-fn check_values(data: &FakeData, record: &Map<String, Value>, own_id: Option<&str>) -> Result<(), Response> {
+fn check_values(data: &FakeData, record: &Map<String, Value>, own_id: Option<&str>) -> Result<(), Box<Response>> {
     for name in ["firstName", "surname"] {
         if text(record, name).is_some_and(|v| v.chars().count() > 50) {
-            return Err(bad_request(name, &format!("{name} must be at most 50 characters")));
+            return Err(Box::new(bad_request(name, &format!("{name} must be at most 50 characters"))));
         }
     }
-    if let Some(date) = text(record, "work.startDate") {
-        if chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() {
-            return Err(bad_request("work.startDate", &format!("work.startDate '{date}' is not a date (YYYY-MM-DD)")));
-        }
+    if let Some(date) = text(record, "work.startDate")
+        && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err()
+    {
+        return Err(Box::new(bad_request(
+            "work.startDate",
+            &format!("work.startDate '{date}' is not a date (YYYY-MM-DD)"),
+        )));
     }
     if data.settings.unknown_list_value == UnknownListValue::Reject {
         for list in ["site", "department"] {
             let path = format!("work.{list}");
             let (Some(value), Some(values)) = (text(record, &path), data.lists.get(list)) else { continue };
             if !values.iter().any(|v| v == value) {
-                return Err(bad_request(&path, &format!("{path} '{value}' is not a value of the {list} list")));
+                return Err(Box::new(bad_request(
+                    &path,
+                    &format!("{path} '{value}' is not a value of the {list} list"),
+                )));
             }
         }
     }
@@ -57,14 +67,15 @@ fn check_values(data: &FakeData, record: &Map<String, Value>, own_id: Option<&st
             text(&p.record, "email").is_some_and(|e| e.eq_ignore_ascii_case(email)) && text(&p.record, "id") != own_id
         });
         if taken {
-            return Err(bad_request("email", &format!("An employee with email '{email}' already exists")));
+            return Err(Box::new(bad_request("email", &format!("An employee with email '{email}' already exists"))));
         }
     }
     Ok(())
 }
 
 fn display_name(record: &Map<String, Value>) -> Value {
-    let name = format!("{} {}", text(record, "firstName").unwrap_or_default(), text(record, "surname").unwrap_or_default());
+    let name =
+        format!("{} {}", text(record, "firstName").unwrap_or_default(), text(record, "surname").unwrap_or_default());
     Value::String(name.trim().to_owned())
 }
 
@@ -89,7 +100,7 @@ pub fn insert_person(data: &mut FakeData, mut record: Map<String, Value>, active
 pub async fn create_person(State(state): State<FakeState>, body: Bytes) -> Response {
     let record = match parse_object(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     for required in ["email", "firstName", "surname", "work.site", "work.startDate"] {
         if text(&record, required).is_none_or(|v| v.trim().is_empty()) {
@@ -98,7 +109,7 @@ pub async fn create_person(State(state): State<FakeState>, body: Bytes) -> Respo
     }
     let mut data = state.data();
     if let Err(r) = check_values(&data, &record, None) {
-        return r;
+        return *r;
     }
     Json(insert_person(&mut data, record, true)).into_response()
 }
@@ -128,14 +139,14 @@ fn project(record: &Map<String, Value>, fields: &[String]) -> Value {
 pub async fn search_people(State(state): State<FakeState>, body: Bytes) -> Response {
     let request = match parse_object(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let data = state.data();
-    if let Some(limiter) = &data.search_limiter {
-        if let Err(not_until) = limiter.check() {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-            return too_many_requests(data.settings.search_per_minute, wait.as_secs() + 1);
-        }
+    if let Some(limiter) = &data.search_limiter
+        && let Err(not_until) = limiter.check()
+    {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        return too_many_requests(data.settings.search_per_minute, wait.as_secs() + 1);
     }
     let filters = request.get("filters").and_then(Value::as_array).cloned().unwrap_or_default();
     if filters.len() > 1 {
@@ -146,16 +157,22 @@ pub async fn search_people(State(state): State<FakeState>, body: Bytes) -> Respo
         Some(f) => {
             let path = f.get("fieldPath").and_then(Value::as_str).unwrap_or_default();
             let operator = f.get("operator").and_then(Value::as_str).unwrap_or_default();
-            let values: Vec<String> =
-                f.get("values").and_then(Value::as_array).map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
+            let values: Vec<String> = f
+                .get("values")
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+                .unwrap_or_default();
             if !matches!(path, "root.email" | "root.id") || operator != "equals" {
                 return bad_request("filters", &format!("Unsupported filter {path} {operator}"));
             }
             Some((path.trim_start_matches("root.").to_owned(), values))
         }
     };
-    let fields: Vec<String> =
-        request.get("fields").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default();
+    let fields: Vec<String> = request
+        .get("fields")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default();
     if fields.len() > 400 {
         return bad_request("fields", "At most 400 fields can be requested");
     }
@@ -177,7 +194,8 @@ pub async fn search_people(State(state): State<FakeState>, body: Bytes) -> Respo
 
 fn find_index(data: &FakeData, identifier: &str) -> Option<usize> {
     data.people.iter().position(|p| {
-        text(&p.record, "id") == Some(identifier) || text(&p.record, "email").is_some_and(|e| e.eq_ignore_ascii_case(identifier))
+        text(&p.record, "id") == Some(identifier)
+            || text(&p.record, "email").is_some_and(|e| e.eq_ignore_ascii_case(identifier))
     })
 }
 
@@ -186,15 +204,25 @@ fn not_found(identifier: &str) -> Response {
 }
 
 /// `POST /v1/people/{id-or-email}` with `{fields}`: one person.
-pub async fn read_person(State(state): State<FakeState>, Path(params): Path<HashMap<String, String>>, body: Bytes) -> Response {
+pub async fn read_person(
+    State(state): State<FakeState>,
+    Path(params): Path<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
     let identifier = params.get("id").cloned().unwrap_or_default();
     let fields: Vec<String> = parse_object(&body)
         .ok()
-        .and_then(|r| r.get("fields").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect()))
+        .and_then(|r| {
+            r.get("fields")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        })
         .unwrap_or_default();
     let data = state.data();
     match find_index(&data, &identifier) {
-        Some(i) if data.people[i].visible_at <= Instant::now() => Json(project(&data.people[i].record, &fields)).into_response(),
+        Some(i) if data.people[i].visible_at <= Instant::now() => {
+            Json(project(&data.people[i].record, &fields)).into_response()
+        }
         _ => not_found(&identifier),
     }
 }
@@ -216,10 +244,14 @@ fn merge(target: &mut Map<String, Value>, patch: &Map<String, Value>) -> bool {
 }
 
 /// `PUT /v1/people/{id}`: a patch of fields; 304 when nothing changes.
-pub async fn update_person(State(state): State<FakeState>, Path(params): Path<HashMap<String, String>>, body: Bytes) -> Response {
+pub async fn update_person(
+    State(state): State<FakeState>,
+    Path(params): Path<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
     let mut patch = match parse_object(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     patch.remove("id");
     if patch.contains_key("email") {
@@ -233,7 +265,7 @@ pub async fn update_person(State(state): State<FakeState>, Path(params): Path<Ha
         return StatusCode::NOT_MODIFIED.into_response();
     }
     if let Err(r) = check_values(&data, &record, text(&record, "id")) {
-        return r;
+        return *r;
     }
     let name = display_name(&record);
     record.insert("displayName".into(), name);
@@ -244,10 +276,14 @@ pub async fn update_person(State(state): State<FakeState>, Path(params): Path<Ha
 }
 
 /// `PUT /v1/people/{id}/email`: changes the work email; 304 when it already was that.
-pub async fn update_email(State(state): State<FakeState>, Path(params): Path<HashMap<String, String>>, body: Bytes) -> Response {
+pub async fn update_email(
+    State(state): State<FakeState>,
+    Path(params): Path<HashMap<String, String>>,
+    body: Bytes,
+) -> Response {
     let request = match parse_object(&body) {
         Ok(r) => r,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let Some(email) = request.get("email").and_then(Value::as_str).map(str::to_owned) else {
         return bad_request("email", "email is required");
@@ -261,7 +297,7 @@ pub async fn update_email(State(state): State<FakeState>, Path(params): Path<Has
     let mut record = data.people[index].record.clone();
     record.insert("email".into(), Value::String(email));
     if let Err(r) = check_values(&data, &record, text(&record, "id")) {
-        return r;
+        return *r;
     }
     data.people[index].record = record;
     StatusCode::OK.into_response()

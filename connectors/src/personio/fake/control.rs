@@ -39,7 +39,10 @@ async fn org_units(State(state): State<FakeState>) -> impl IntoResponse {
 }
 
 /// Replaces the known names of the given org-unit kinds (`department`, `office`, `subcompany`).
-async fn set_org_units(State(state): State<FakeState>, Json(units): Json<BTreeMap<String, Vec<String>>>) -> impl IntoResponse {
+async fn set_org_units(
+    State(state): State<FakeState>,
+    Json(units): Json<BTreeMap<String, Vec<String>>>,
+) -> impl IntoResponse {
     let mut data = state.data();
     data.org_units.extend(units);
     Json(data.org_units.clone())

@@ -28,15 +28,18 @@ const LABELS: [(&str, &str, &str); 10] = [
 ];
 
 /// Org-unit fields with their label and object type.
-const ORG_UNITS: [(&str, &str, &str); 3] =
-    [("department", "Department", "Department"), ("office", "Office", "Office"), ("subcompany", "Subcompany", "Subcompany")];
+const ORG_UNITS: [(&str, &str, &str); 3] = [
+    ("department", "Department", "Department"),
+    ("office", "Office", "Office"),
+    ("subcompany", "Subcompany", "Subcompany"),
+];
 
 fn unprocessable(message: &str) -> Response {
     error_answer(StatusCode::UNPROCESSABLE_ENTITY, message)
 }
 
 /// The `employee` object of a JSON body, or of form fields `employee[x]=…`.
-fn employee_fields(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, Response> {
+fn employee_fields(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Value>, Box<Response>> {
     let form = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -53,33 +56,39 @@ fn employee_fields(headers: &HeaderMap, body: &Bytes) -> Result<Map<String, Valu
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(mut envelope)) => match envelope.remove("employee") {
             Some(Value::Object(fields)) => Ok(fields),
-            _ => Err(unprocessable("The employee field is required.")),
+            _ => Err(Box::new(unprocessable("The employee field is required."))),
         },
-        _ => Err(error_answer(StatusCode::BAD_REQUEST, "The request body is not valid JSON")),
+        _ => Err(Box::new(error_answer(StatusCode::BAD_REQUEST, "The request body is not valid JSON"))),
     }
 }
 
 /// Drops unknown org units (with a warning each) and checks the rest; returns the warnings.
-fn checked_fields(data: &FakeData, fields: &mut Map<String, Value>, own_id: Option<u64>) -> Result<Vec<Value>, Response> {
+fn checked_fields(
+    data: &FakeData,
+    fields: &mut Map<String, Value>,
+    own_id: Option<u64>,
+) -> Result<Vec<Value>, Box<Response>> {
     let mut warnings = Vec::new();
     for (kind, label, _) in ORG_UNITS {
         let Some(name) = fields.get(kind).and_then(Value::as_str).map(str::to_owned) else { continue };
-        let known = data.org_units.get(kind).is_some_and(|names| names.iter().any(|n| *n == name));
+        let known = data.org_units.get(kind).is_some_and(|names| names.contains(&name));
         if !known {
             fields.remove(kind);
-            warnings.push(json!({"field": kind, "message": format!("{label} '{name}' does not exist and was ignored")}));
+            warnings
+                .push(json!({"field": kind, "message": format!("{label} '{name}' does not exist and was ignored")}));
         }
     }
-    if let Some(date) = fields.get("hire_date") {
-        if date.as_str().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_none() {
-            return Err(unprocessable(&format!("The hire_date {date} is not a valid date (YYYY-MM-DD).")));
-        }
+    if let Some(date) = fields.get("hire_date")
+        && date.as_str().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()).is_none()
+    {
+        return Err(Box::new(unprocessable(&format!("The hire_date {date} is not a valid date (YYYY-MM-DD)."))));
     }
     if let Some(supervisor) = fields.get("supervisor_id") {
         let id = supervisor.as_u64().or_else(|| supervisor.as_str().and_then(|s| s.parse().ok()));
-        let exists = id.is_some_and(|id| data.employees.iter().any(|e| e.get("id").and_then(Value::as_u64) == Some(id)));
+        let exists =
+            id.is_some_and(|id| data.employees.iter().any(|e| e.get("id").and_then(Value::as_u64) == Some(id)));
         if !exists {
-            return Err(unprocessable(&format!("Supervisor with ID {supervisor} not found")));
+            return Err(Box::new(unprocessable(&format!("Supervisor with ID {supervisor} not found"))));
         }
     }
     if let Some(email) = fields.get("email").and_then(Value::as_str) {
@@ -88,7 +97,7 @@ fn checked_fields(data: &FakeData, fields: &mut Map<String, Value>, own_id: Opti
                 && e.get("id").and_then(Value::as_u64) != own_id
         });
         if taken {
-            return Err(unprocessable("The email has already been taken."));
+            return Err(Box::new(unprocessable("The email has already been taken.")));
         }
     }
     Ok(warnings)
@@ -117,10 +126,10 @@ fn employee_resource(data: &FakeData, employee: &Map<String, Value>) -> Value {
     let mut attributes = Map::new();
     for (key, label, kind) in LABELS {
         let mut value = employee.get(key).cloned().unwrap_or(Value::Null);
-        if key == "hire_date" {
-            if let Some(date) = value.as_str() {
-                value = json!(format!("{date}T00:00:00+00:00"));
-            }
+        if key == "hire_date"
+            && let Some(date) = value.as_str()
+        {
+            value = json!(format!("{date}T00:00:00+00:00"));
         }
         attributes.insert(key.into(), json!({"label": label, "value": value, "type": kind, "universal_id": key}));
     }
@@ -133,11 +142,15 @@ fn employee_resource(data: &FakeData, employee: &Map<String, Value>) -> Value {
     }
     if let Some(supervisor) = employee.get("supervisor_id") {
         let value = json!({"type": "Employee", "attributes": {"id": {"label": "ID", "value": supervisor, "type": "integer", "universal_id": "id"}}});
-        attributes.insert("supervisor".into(), json!({"label": "Supervisor", "value": value, "type": "standard", "universal_id": "supervisor"}));
+        attributes.insert(
+            "supervisor".into(),
+            json!({"label": "Supervisor", "value": value, "type": "standard", "universal_id": "supervisor"}),
+        );
     }
     if let Some(Value::Object(custom)) = employee.get("custom_attributes") {
         for (key, value) in custom {
-            attributes.insert(key.clone(), json!({"label": key, "value": value, "type": "standard", "universal_id": null}));
+            attributes
+                .insert(key.clone(), json!({"label": key, "value": value, "type": "standard", "universal_id": null}));
         }
     }
     json!({"type": "Employee", "attributes": attributes})
@@ -152,7 +165,9 @@ pub async fn list_employees(State(state): State<FakeState>, Query(query): Query<
     let matching: Vec<&Map<String, Value>> = data
         .employees
         .iter()
-        .filter(|e| email.is_none_or(|m| e.get("email").and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(m))))
+        .filter(|e| {
+            email.is_none_or(|m| e.get("email").and_then(Value::as_str).is_some_and(|v| v.eq_ignore_ascii_case(m)))
+        })
         .collect();
     let total = matching.len();
     let page: Vec<Value> = matching.iter().skip(offset).take(limit).map(|e| employee_resource(&data, e)).collect();
@@ -184,7 +199,7 @@ pub async fn get_employee(State(state): State<FakeState>, Path(params): Path<Has
 pub async fn create_employee(State(state): State<FakeState>, headers: HeaderMap, body: Bytes) -> Response {
     let mut fields = match employee_fields(&headers, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     for required in ["email", "first_name", "last_name"] {
         if fields.get(required).and_then(Value::as_str).is_none_or(|v| v.trim().is_empty()) {
@@ -194,7 +209,7 @@ pub async fn create_employee(State(state): State<FakeState>, headers: HeaderMap,
     let mut data = state.data();
     let warnings = match checked_fields(&data, &mut fields, None) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let id = insert_employee(&mut data, fields);
     Json(json!({"success": true, "data": {"id": id, "message": "success"}, "meta": warnings})).into_response()
@@ -209,7 +224,7 @@ pub async fn update_employee(
 ) -> Response {
     let mut fields = match employee_fields(&headers, &body) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut data = state.data();
     let Some(index) = find_index(&data, &params) else {
@@ -227,7 +242,7 @@ pub async fn update_employee(
     let own_id = data.employees[index].get("id").and_then(Value::as_u64);
     let warnings = match checked_fields(&data, &mut fields, own_id) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     data.employees[index].extend(fields);
     Json(json!({"success": true, "data": {"id": own_id}, "meta": warnings})).into_response()

@@ -152,20 +152,17 @@ pub fn error_answer(status: StatusCode, message: &str) -> Response {
 /// A 429, with `Retry-After` when configured.
 fn too_many_requests(wait: Duration, send_retry_after: bool) -> Response {
     let mut response = error_answer(StatusCode::TOO_MANY_REQUESTS, "Too many requests, please slow down");
-    if send_retry_after {
-        if let Ok(value) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-        }
+    if send_retry_after && let Ok(value) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
     response
 }
 
 fn limited(limiter: Option<&Arc<DefaultDirectRateLimiter>>) -> Option<Duration> {
     let limiter = limiter?;
-    limiter
-        .check()
-        .err()
-        .map(|not_until| not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default())))
+    limiter.check().err().map(|not_until| {
+        not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()))
+    })
 }
 
 /// Builds the fake's router (mounted at `/personio` by the sandbox).
@@ -182,7 +179,11 @@ pub fn router(_options: FakeOptions) -> Router {
 }
 
 /// `POST /v1/auth` with JSON or form `{client_id, client_secret}`.
-async fn issue_token(State(state): State<FakeState>, headers: axum::http::HeaderMap, body: axum::body::Bytes) -> Response {
+async fn issue_token(
+    State(state): State<FakeState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let form = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -108,7 +108,12 @@ impl Default for FakeSettings {
 
 /// The channels and users a fresh fake has.
 fn default_workspace() -> (Vec<Channel>, Vec<User>) {
-    let channel = |id: &str, name: &str, is_member: bool| Channel { id: id.into(), name: name.into(), is_member, is_archived: false };
+    let channel = |id: &str, name: &str, is_member: bool| Channel {
+        id: id.into(),
+        name: name.into(),
+        is_member,
+        is_archived: false,
+    };
     let user = |id: &str, email: &str, name: &str| User { id: id.into(), email: email.into(), name: name.into() };
     (
         vec![
@@ -117,10 +122,7 @@ fn default_workspace() -> (Vec<Channel>, Vec<User>) {
             channel("C0HRAUTOMATION", "hr-automation", true),
             channel("C0RANDOM", "random", false),
         ],
-        vec![
-            user("U0ADA", "ada.lovelace@acme.example", "ada"),
-            user("U0GRACE", "grace.hopper@acme.example", "grace"),
-        ],
+        vec![user("U0ADA", "ada.lovelace@acme.example", "ada"), user("U0GRACE", "grace.hopper@acme.example", "grace")],
     )
 }
 
@@ -142,8 +144,14 @@ pub struct FakeData {
 impl FakeData {
     fn new() -> Self {
         let (channels, users) = default_workspace();
-        let mut data =
-            Self { channels, users, messages: Vec::new(), settings: FakeSettings::default(), next_ts: 1, limiter: None };
+        let mut data = Self {
+            channels,
+            users,
+            messages: Vec::new(),
+            settings: FakeSettings::default(),
+            next_ts: 1,
+            limiter: None,
+        };
         data.apply_settings(FakeSettings::default());
         data
     }

@@ -17,7 +17,11 @@ fn slack_error(code: &str) -> Response {
 }
 
 /// The arguments of a Web API call: JSON body, form body or query, plus the bearer token.
-fn arguments(headers: &HeaderMap, query: &HashMap<String, String>, body: &Bytes) -> (Map<String, Value>, Option<String>) {
+fn arguments(
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    body: &Bytes,
+) -> (Map<String, Value>, Option<String>) {
     let content_type = headers.get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let mut args: Map<String, Value> = query.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
     if content_type.starts_with("application/json") {
@@ -44,21 +48,23 @@ fn arguments(headers: &HeaderMap, query: &HashMap<String, String>, body: &Bytes)
 }
 
 /// Checks the token and a scope; the `ok:false` error otherwise.
-fn authorize(data: &FakeData, token: Option<&str>, scope: &str) -> Result<(), Response> {
-    let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(slack_error("not_authed")) };
+fn authorize(data: &FakeData, token: Option<&str>, scope: &str) -> Result<(), Box<Response>> {
+    let Some(token) = token.filter(|t| !t.is_empty()) else { return Err(Box::new(slack_error("not_authed"))) };
     let valid = match &data.settings.token {
         Some(expected) => expected == token,
         None => token.starts_with("xoxb-"),
     };
     if !valid {
-        return Err(slack_error("invalid_auth"));
+        return Err(Box::new(slack_error("invalid_auth")));
     }
     if data.settings.token_revoked {
-        return Err(slack_error("token_revoked"));
+        return Err(Box::new(slack_error("token_revoked")));
     }
     if !data.settings.scopes.iter().any(|s| s == scope) {
         let provided = data.settings.scopes.join(",");
-        return Err(Json(json!({"ok": false, "error": "missing_scope", "needed": scope, "provided": provided})).into_response());
+        return Err(Box::new(
+            Json(json!({"ok": false, "error": "missing_scope", "needed": scope, "provided": provided})).into_response(),
+        ));
     }
     Ok(())
 }
@@ -68,7 +74,9 @@ fn check_content(args: &Map<String, Value>) -> Result<(), &'static str> {
     let text = args.get("text").and_then(Value::as_str).unwrap_or_default();
     let blocks = args.get("blocks");
     if let Some(blocks) = blocks {
-        let valid = blocks.as_array().is_some_and(|b| b.iter().all(|block| block.get("type").and_then(Value::as_str).is_some()));
+        let valid = blocks
+            .as_array()
+            .is_some_and(|b| b.iter().all(|block| block.get("type").and_then(Value::as_str).is_some()));
         if !valid {
             return Err("invalid_blocks");
         }
@@ -92,7 +100,7 @@ pub async fn post_message(
     let (args, token) = arguments(&headers, &query, &body);
     let mut data = state.data();
     if let Err(answer) = authorize(&data, token.as_deref(), "chat:write") {
-        return answer;
+        return *answer;
     }
     let wanted = args.get("channel").and_then(Value::as_str).unwrap_or_default().trim().to_owned();
     let channel_id = if let Some(user) = data.users.iter().find(|u| u.id == wanted) {
@@ -113,15 +121,16 @@ pub async fn post_message(
     if let Err(code) = check_content(&args) {
         return slack_error(code);
     }
-    if let Some(limiter) = &data.limiter {
-        if let Err(not_until) = limiter.check_key(&channel_id) {
-            let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
-            let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(json!({"ok": false, "error": "ratelimited"}))).into_response();
-            if let Ok(value) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
-                response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
-            }
-            return response;
+    if let Some(limiter) = &data.limiter
+        && let Err(not_until) = limiter.check_key(&channel_id)
+    {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let mut response =
+            (StatusCode::TOO_MANY_REQUESTS, Json(json!({"ok": false, "error": "ratelimited"}))).into_response();
+        if let Ok(value) = HeaderValue::from_str(&(wait.as_secs() + 1).to_string()) {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
         }
+        return response;
     }
     let text = args.get("text").and_then(Value::as_str).map(str::to_owned);
     let message = Message {
@@ -152,11 +161,14 @@ pub async fn lookup_by_email(
     let (args, token) = arguments(&headers, &query, &body);
     let data = state.data();
     if let Err(answer) = authorize(&data, token.as_deref(), "users:read.email") {
-        return answer;
+        return *answer;
     }
     let email = args.get("email").and_then(Value::as_str).unwrap_or_default();
     match data.users.iter().find(|u| u.email.eq_ignore_ascii_case(email)) {
-        Some(user) => Json(json!({"ok": true, "user": {"id": user.id, "name": user.name, "profile": {"email": user.email}}})).into_response(),
+        Some(user) => {
+            Json(json!({"ok": true, "user": {"id": user.id, "name": user.name, "profile": {"email": user.email}}}))
+                .into_response()
+        }
         None => slack_error("users_not_found"),
     }
 }
@@ -171,7 +183,7 @@ pub async fn auth_test(
     let (_, token) = arguments(&headers, &query, &body);
     let data = state.data();
     if let Err(answer) = authorize(&data, token.as_deref(), "chat:write") {
-        return answer;
+        return *answer;
     }
     Json(json!({"ok": true, "url": "https://acme.slack.com/", "team": "Acme", "user": "hirewire", "team_id": "T0ACME", "user_id": "U0HIREWIRE", "bot_id": "B0HIREWIRE"}))
         .into_response()
@@ -179,7 +191,9 @@ pub async fn auth_test(
 
 /// `POST /services/{T}/{B}/{secret}`: plain-text `ok`, or a plain-text error with its status.
 pub async fn incoming_webhook(State(state): State<FakeState>, body: Bytes) -> Response {
-    let plain = |status: StatusCode, text: &str| (status, [(axum::http::header::CONTENT_TYPE, "text/plain")], text.to_owned()).into_response();
+    let plain = |status: StatusCode, text: &str| {
+        (status, [(axum::http::header::CONTENT_TYPE, "text/plain")], text.to_owned()).into_response()
+    };
     let Ok(Value::Object(args)) = serde_json::from_slice::<Value>(&body) else {
         return plain(StatusCode::BAD_REQUEST, "invalid_payload");
     };
@@ -196,12 +210,12 @@ pub async fn incoming_webhook(State(state): State<FakeState>, body: Bytes) -> Re
     if check_content(&args).is_err() {
         return plain(StatusCode::BAD_REQUEST, "invalid_payload");
     }
-    if let Some(limiter) = &data.limiter {
-        if limiter.check_key(&channel_id).is_err() {
-            let mut response = plain(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return response;
-        }
+    if let Some(limiter) = &data.limiter
+        && limiter.check_key(&channel_id).is_err()
+    {
+        let mut response = plain(StatusCode::TOO_MANY_REQUESTS, "rate_limited");
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
     }
     let message = Message {
         channel: channel_id,

@@ -1,11 +1,14 @@
 //! One module per subcommand; `dispatch` routes the parsed command line.
 
+pub mod connections;
 pub mod connectors;
 pub mod daemon;
 pub mod database;
 pub mod forget;
 pub mod logging;
 pub mod prune;
+pub mod recipe_test;
+pub mod retry;
 pub mod runs;
 pub mod sandbox;
 pub mod validate;
@@ -24,6 +27,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate => runtime()?.block_on(prune::migrate(&cli.dir)),
         Command::Prune(args) => runtime()?.block_on(prune::run(&cli.dir, &args)),
         Command::ForgetCandidate(args) => runtime()?.block_on(forget::run(&cli.dir, &args)),
+        Command::Test(args) => runtime()?.block_on(recipe_test::run(&cli.dir, &args)),
+        Command::Connections(cmd) => runtime()?.block_on(connections::run(&cli.dir, &cmd)),
         Command::Sandbox(args) => runtime()?.block_on(sandbox::run(&args)),
     }
 }

@@ -19,6 +19,8 @@ pub enum RunsCommand {
     List(ListArgs),
     /// Show one run with its steps' inputs, outputs and errors.
     Show(ShowArgs),
+    /// Queue finished runs again (by id or by filter).
+    Retry(super::retry::RetryArgs),
 }
 
 /// `hirewire runs list`.
@@ -78,6 +80,7 @@ fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
 pub async fn run(dir: &Path, command: RunsCommand) -> anyhow::Result<ExitCode> {
     let store = database_settings(dir)?.open().await?;
     match command {
+        RunsCommand::Retry(args) => super::retry::run(&store, args).await,
         RunsCommand::List(args) => {
             let filter = RunFilter {
                 recipe: args.recipe,

@@ -344,3 +344,5 @@ fn load_project_returns_the_recipe_model() {
     assert_eq!(dm.connection, "slack", "the only slack connection is the default");
     assert_eq!(recipe.on_error.len(), 1);
 }
+
+mod proptests;

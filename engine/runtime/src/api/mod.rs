@@ -63,6 +63,7 @@ pub fn app(state: AppState) -> Router {
             post(webhooks::receive_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
         )
         .nest("/api", api)
+        .merge(crate::web::web_routes(state.clone()))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -155,7 +155,9 @@ impl StepWalker<'_> {
                 idempotency_key: format!("{}:{full_id}", self.run.id),
             };
             let started = Instant::now();
-            let result = live.connection.run_action(&step.action, input.clone(), &cx).await;
+            let span = tracing::info_span!("step", step = full_id, action = %action_name, attempt = attempts);
+            let result =
+                tracing::Instrument::instrument(live.connection.run_action(&step.action, input.clone(), &cx), span).await;
             let status = if result.is_ok() { "succeeded" } else { "failed" };
             metrics::histogram!(STEP_DURATION_SECONDS, "action" => action_name.clone(), "status" => status)
                 .record(started.elapsed().as_secs_f64());

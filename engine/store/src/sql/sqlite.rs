@@ -68,3 +68,23 @@ pub(crate) const CHECKPOINT: &str = "PRAGMA wal_checkpoint(TRUNCATE)";
 pub(crate) const ADVANCE_CURSOR: &str = "\
 UPDATE trigger_state SET poll_cursor = $4, last_polled_at = $5, updated_at = $5
 WHERE recipe = $1 AND trigger_identity = $2 AND poll_cursor IS $3";
+
+/// Prefixes a statement to get its plan.
+pub(crate) const EXPLAIN: &str = "EXPLAIN QUERY PLAN ";
+
+/// Refreshes the planner's statistics.
+pub(crate) const ANALYZE: &str = "ANALYZE";
+
+// ---- dashboard (web page) -------------------------------------------------------------------------------------
+
+/// Runs recorded at or after `$1`, counted by recipe, hour since `$1` (0, 1, ...) and status.
+pub(crate) const RUNS_PER_HOUR: &str = "\
+SELECT recipe, (created_at - $1) / 3600000 AS hour, status, COUNT(*) AS runs
+FROM runs WHERE created_at >= $1
+GROUP BY recipe, hour, status";
+
+/// Candidate ids of runs whose payload contains `$1` (a lowercase `LIKE` pattern, `\` escapes), at most `$2`.
+pub(crate) const CANDIDATES_WITH_PAYLOAD_TEXT: &str = "\
+SELECT DISTINCT candidate_id FROM runs
+WHERE candidate_id IS NOT NULL AND LOWER(payload) LIKE $1 ESCAPE '\\'
+LIMIT $2";
