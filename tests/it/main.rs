@@ -3,3 +3,4 @@
 mod engine;
 mod store;
 mod validate;
+mod web;

@@ -108,12 +108,19 @@ fn the_binary_exits_0_1_and_2_and_never_prints_secrets() {
     std::fs::write(&file, text.replacen("\"0 8 * * 1-5\"", "\"0 8 * *\"", 1)).expect("write");
     // A secret from the environment that ends up in a wrong place must not be echoed.
     let config = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).expect("read config");
-    let config = config.replacen("environment: ${GREENHOUSE_ENVIRONMENT:-sandbox}", "environment: ${GREENHOUSE_CLIENT_SECRET}", 1);
+    let config = config.replacen(
+        "environment: ${GREENHOUSE_ENVIRONMENT:-sandbox}",
+        "environment: ${GREENHOUSE_CLIENT_SECRET}",
+        1,
+    );
     std::fs::write(dir.path().join(CONFIG_FILE), config).expect("write config");
 
     let (code, stdout, stderr) = run_validate(&binary, dir.path(), &[]);
     assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("interview-digest.yaml:5:13: error: `schedule` must be a cron pattern of 5 or 6 fields"), "{stdout}");
+    assert!(
+        stdout.contains("interview-digest.yaml:5:13: error: `schedule` must be a cron pattern of 5 or 6 fields"),
+        "{stdout}"
+    );
     assert!(stdout.contains("the value from the environment is not one of production, sandbox"), "{stdout}");
     let (json_code, json, _) = run_validate(&binary, dir.path(), &["--json"]);
     assert_eq!(json_code, 1);

@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod memory;
+pub mod webdriver;
 
 use std::path::PathBuf;
 

@@ -1,5 +1,7 @@
 //! BambooHR actions: their typed, documented inputs and outputs, and how each runs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
@@ -170,10 +172,13 @@ pub fn employee_fields<T: Serialize>(input: &T, drop: &[&str]) -> Result<Map<Str
 }
 
 /// Finds the employee by work email, then updates it or creates it.
+/// The first lookup reads the directory; a lookup after a duplicate-email
+/// refusal reads a custom report, which also shows inactive employees.
 struct EmployeeUpsert<'a> {
     client: &'a BambooHrClient,
     work_email: String,
     fields: Map<String, Value>,
+    looked_up: AtomicBool,
 }
 
 #[async_trait]
@@ -182,7 +187,12 @@ impl KeyedRecord for EmployeeUpsert<'_> {
         format!("employee with workEmail '{}'", self.work_email)
     }
     async fn find_id(&self) -> Result<Option<String>, ActionError> {
-        Ok(self.client.find_by_work_email(&self.work_email).await?.map(|e| e.id))
+        let found = if self.looked_up.swap(true, Ordering::SeqCst) {
+            self.client.find_by_work_email_in_report(&self.work_email).await?
+        } else {
+            self.client.find_by_work_email(&self.work_email).await?
+        };
+        Ok(found.map(|e| e.id))
     }
     async fn update(&self, id: &str) -> Result<(), ActionError> {
         let mut fields = self.fields.clone();
@@ -222,8 +232,12 @@ pub async fn run_action(client: &BambooHrClient, action: &str, input: Value) -> 
         }
         "upsert_employee" => {
             let input: UpsertEmployeeInput = parse_input(input)?;
-            let upsert =
-                EmployeeUpsert { client, work_email: input.work_email.clone(), fields: employee_fields(&input, &[])? };
+            let upsert = EmployeeUpsert {
+                client,
+                work_email: input.work_email.clone(),
+                fields: employee_fields(&input, &[])?,
+                looked_up: AtomicBool::new(false),
+            };
             to_output(&upsert_record(&upsert).await?)
         }
         other => Err(ActionError::permanent(format!("bamboohr has no action `{other}`"))),

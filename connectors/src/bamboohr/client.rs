@@ -99,6 +99,20 @@ impl BambooHrClient {
             .find(|e| e.work_email.as_deref().is_some_and(|w| w.trim().eq_ignore_ascii_case(wanted))))
     }
 
+    /// Finds an employee by work email in a custom report, which includes
+    /// inactive employees that the directory leaves out.
+    ///
+    /// # Errors
+    /// The classified BambooHR error.
+    pub async fn find_by_work_email_in_report(&self, email: &str) -> Result<Option<DirectoryEmployee>, ActionError> {
+        let wanted = email.trim();
+        Ok(self
+            .custom_report_employees()
+            .await?
+            .into_iter()
+            .find(|e| e.work_email.as_deref().is_some_and(|w| w.trim().eq_ignore_ascii_case(wanted))))
+    }
+
     async fn custom_report_employees(&self) -> Result<Vec<DirectoryEmployee>, ActionError> {
         let body = json!({
             "title": "hirewire employee lookup",

@@ -136,6 +136,27 @@ async fn an_unshared_directory_falls_back_to_a_custom_report_with_inactive_emplo
 }
 
 #[tokio::test]
+async fn a_replayed_upsert_finds_an_inactive_employee_instead_of_creating_a_second() {
+    let h = Harness::start().await;
+    let id = h
+        .seed(json!({"firstName": "Ada", "lastName": "L", "workEmail": "ada@acme.example", "status": "Inactive"}))
+        .await;
+    let out = h.run("upsert_employee", ada()).await.unwrap();
+    assert_eq!(out, json!({"id": id, "created": false}));
+    assert_eq!(h.employees().await.len(), 1);
+    let order: Vec<String> = h.requests().await.into_iter().map(|r| format!("{} {}", r.method, r.path)).collect();
+    assert_eq!(
+        order,
+        [
+            "GET /api/gateway.php/acme/v1/employees/directory",
+            "POST /api/gateway.php/acme/v1/employees",
+            "POST /api/gateway.php/acme/v1/reports/custom",
+            format!("POST /api/gateway.php/acme/v1/employees/{id}").as_str(),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn an_unknown_list_value_is_a_409_naming_the_field() {
     let h = Harness::start().await;
     let mut input = ada();

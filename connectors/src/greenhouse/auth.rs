@@ -38,7 +38,9 @@ pub struct AccessToken {
 
 impl std::fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AccessToken").field("serial", &self.serial).finish_non_exhaustive()
+        f.debug_struct("AccessToken")
+            .field("serial", &self.serial)
+            .finish_non_exhaustive()
     }
 }
 
@@ -61,8 +63,21 @@ struct TokenCache {
 impl TokenSource {
     /// A token source for a connection.
     #[must_use]
-    pub fn new(http: HttpClient, connection: String, credential: Credential, base_url: String, auth_url: String) -> Self {
-        Self { http, connection, credential, base_url, auth_url, cache: tokio::sync::Mutex::default() }
+    pub fn new(
+        http: HttpClient,
+        connection: String,
+        credential: Credential,
+        base_url: String,
+        auth_url: String,
+    ) -> Self {
+        Self {
+            http,
+            connection,
+            credential,
+            base_url,
+            auth_url,
+            cache: tokio::sync::Mutex::default(),
+        }
     }
 
     /// A valid token acting as `sub` (`None`: the credential's integration service user).
@@ -71,7 +86,11 @@ impl TokenSource {
     /// When the token endpoint refuses the credential or cannot be reached.
     pub async fn token(&self, sub: Option<i64>) -> Result<AccessToken, ActionError> {
         // An API key's token acts as the key's own user: one token serves every `sub`.
-        let key = if matches!(self.credential, Credential::ApiKey(_)) { None } else { sub };
+        let key = if matches!(self.credential, Credential::ApiKey(_)) {
+            None
+        } else {
+            sub
+        };
         let mut cache = self.cache.lock().await;
         if let Some(token) = cache.tokens.get(&key).filter(|t| t.renew_at > Instant::now()) {
             return Ok(token.clone());
@@ -79,7 +98,11 @@ impl TokenSource {
         let (secret, ttl) = self.mint(key).await?;
         cache.minted += 1;
         let margin = (ttl / 5).min(Duration::from_secs(60));
-        let token = AccessToken { secret, serial: cache.minted, renew_at: Instant::now() + ttl.saturating_sub(margin) };
+        let token = AccessToken {
+            secret,
+            serial: cache.minted,
+            renew_at: Instant::now() + ttl.saturating_sub(margin),
+        };
         cache.tokens.insert(key, token.clone());
         Ok(token)
     }
@@ -92,7 +115,10 @@ impl TokenSource {
 
     async fn mint(&self, sub: Option<i64>) -> Result<(SecretString, Duration), ActionError> {
         let request = match &self.credential {
-            Credential::ClientCredentials { client_id, client_secret } => {
+            Credential::ClientCredentials {
+                client_id,
+                client_secret,
+            } => {
                 let mut form = vec![("grant_type", "client_credentials".to_owned())];
                 if let Some(sub) = sub {
                     form.push(("sub", sub.to_string()));
@@ -125,7 +151,12 @@ impl TokenSource {
             .as_deref()
             .and_then(parse_expires_at)
             .map(|at| (at - Utc::now()).to_std().unwrap_or(Duration::ZERO))
-            .or_else(|| answer.expires_in.filter(|s| s.is_finite() && *s > 0.0).map(Duration::from_secs_f64))
+            .or_else(|| {
+                answer
+                    .expires_in
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .map(Duration::from_secs_f64)
+            })
             .unwrap_or(DEFAULT_TTL);
         Ok((SecretString::from(answer.access_token), ttl))
     }
@@ -166,7 +197,11 @@ mod tests {
 
     #[test]
     fn token_debug_hides_secret() {
-        let t = AccessToken { secret: SecretString::from("jwt-secret-value"), serial: 1, renew_at: Instant::now() };
+        let t = AccessToken {
+            secret: SecretString::from("jwt-secret-value"),
+            serial: 1,
+            renew_at: Instant::now(),
+        };
         assert!(!format!("{t:?}").contains("jwt-secret-value"));
     }
 }

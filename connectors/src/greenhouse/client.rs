@@ -89,7 +89,10 @@ impl GreenhouseClient {
     /// # Errors
     /// When the lookup fails or no user has that email.
     pub async fn acting_user_id(&self) -> Result<i64, ActionError> {
-        self.acting_user.get_or_try_init(|| self.lookup_user_id(&self.user_email, None)).await.copied()
+        self.acting_user
+            .get_or_try_init(|| self.lookup_user_id(&self.user_email, None))
+            .await
+            .copied()
     }
 
     /// The user id with `email` as primary or secondary address.
@@ -111,7 +114,11 @@ impl GreenhouseClient {
     ///
     /// # Errors
     /// Classified API errors.
-    pub async fn list<T: DeserializeOwned>(&self, path: &str, params: &[(String, String)]) -> Result<Vec<T>, ActionError> {
+    pub async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(String, String)],
+    ) -> Result<Vec<T>, ActionError> {
         let sub = Some(self.acting_user_id().await?);
         self.list_as(path, params, sub).await
     }
@@ -158,11 +165,12 @@ impl GreenhouseClient {
         let mut out = Vec::new();
         while let Some(url) = next.take() {
             let answer = self.execute(Method::GET, url, None, sub).await?;
-            let page: Vec<T> = serde_json::from_str(&answer.body).map_err(|e| {
-                ActionError::permanent(format!("GET {path}: answer is not the expected list: {e}"))
-            })?;
+            let page: Vec<T> = serde_json::from_str(&answer.body)
+                .map_err(|e| ActionError::permanent(format!("GET {path}: answer is not the expected list: {e}")))?;
             out.extend(page);
-            next = next_link(&answer.headers).map(|raw| self.same_origin(&raw, path)).transpose()?;
+            next = next_link(&answer.headers)
+                .map(|raw| self.same_origin(&raw, path))
+                .transpose()?;
         }
         Ok(out)
     }
@@ -173,7 +181,9 @@ impl GreenhouseClient {
             .map_err(|e| ActionError::permanent(format!("GET {path}: bad Link rel=\"next\": {e}")))?;
         let base = url::Url::parse(&self.base_url).map_err(|e| ActionError::permanent(e.to_string()))?;
         if url.origin() != base.origin() {
-            return Err(ActionError::permanent(format!("GET {path}: Link rel=\"next\" points to another host")));
+            return Err(ActionError::permanent(format!(
+                "GET {path}: Link rel=\"next\" points to another host"
+            )));
         }
         Ok(url)
     }
@@ -207,7 +217,13 @@ impl GreenhouseClient {
 
     /// One call with its in-call retries: 401 renews the token once, 429 waits `Retry-After`,
     /// transient failures back off with jitter (three retries).
-    async fn execute(&self, method: Method, url: url::Url, body: Option<&Value>, sub: Option<i64>) -> Result<Answer, ActionError> {
+    async fn execute(
+        &self,
+        method: Method,
+        url: url::Url,
+        body: Option<&Value>,
+        sub: Option<i64>,
+    ) -> Result<Answer, ActionError> {
         let mut backoff = ExponentialBuilder::default()
             .with_jitter()
             .with_min_delay(Duration::from_millis(200))
@@ -220,7 +236,11 @@ impl GreenhouseClient {
         loop {
             self.budget.acquire().await;
             let token = self.tokens.token(sub).await?;
-            let mut request = self.http.client().request(method.clone(), url.clone()).bearer_auth(token.secret.expose_secret());
+            let mut request = self
+                .http
+                .client()
+                .request(method.clone(), url.clone())
+                .bearer_auth(token.secret.expose_secret());
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -241,7 +261,10 @@ impl GreenhouseClient {
             let status = response.status().as_u16();
             if (200..300).contains(&status) {
                 let headers = response.headers().clone();
-                let body = response.text().await.map_err(|e| hirewire_sdk::http_client::transport_error(&e))?;
+                let body = response
+                    .text()
+                    .await
+                    .map_err(|e| hirewire_sdk::http_client::transport_error(&e))?;
                 return Ok(Answer { headers, body });
             }
             let headers = response.headers().clone();
@@ -262,7 +285,11 @@ impl GreenhouseClient {
                     None => return Err(ActionError::from_status(status, format!("{what}: {message}"), None)),
                 },
                 _ => {
-                    return Err(ActionError::from_status(status, format!("{what}: {message}"), retry_after(&headers)));
+                    return Err(ActionError::from_status(
+                        status,
+                        format!("{what}: {message}"),
+                        retry_after(&headers),
+                    ));
                 }
             }
         }
@@ -328,7 +355,11 @@ pub fn greenhouse_message(body: &str) -> Option<String> {
 fn fallback_message(status: u16, body: &str) -> String {
     let trimmed = body.trim();
     if trimmed.is_empty() {
-        http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("error").to_owned()
+        http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error")
+            .to_owned()
     } else {
         trimmed.chars().take(300).collect()
     }
@@ -341,7 +372,8 @@ mod tests {
     #[test]
     fn messages_of_each_error_body_shape() {
         assert_eq!(
-            greenhouse_message(r#"{"errors":["When passing a cursor, do not include other query params."]}"#).as_deref(),
+            greenhouse_message(r#"{"errors":["When passing a cursor, do not include other query params."]}"#)
+                .as_deref(),
             Some("When passing a cursor, do not include other query params.")
         );
         assert_eq!(
@@ -349,16 +381,25 @@ mod tests {
                 .as_deref(),
             Some("type: Must be one of: candidate, prospect")
         );
-        assert_eq!(greenhouse_message(r#"{"message":"Resource not found"}"#).as_deref(), Some("Resource not found"));
+        assert_eq!(
+            greenhouse_message(r#"{"message":"Resource not found"}"#).as_deref(),
+            Some("Resource not found")
+        );
         assert_eq!(greenhouse_message("<html>"), None);
     }
 
     #[test]
     fn next_link_only() {
         let mut h = http::HeaderMap::new();
-        h.insert(http::header::LINK, "<https://h/v3/jobs?cursor=abc>; rel=\"next\"".parse().unwrap());
+        h.insert(
+            http::header::LINK,
+            "<https://h/v3/jobs?cursor=abc>; rel=\"next\"".parse().unwrap(),
+        );
         assert_eq!(next_link(&h).as_deref(), Some("https://h/v3/jobs?cursor=abc"));
-        h.insert(http::header::LINK, "<https://h/v1/c?page=9>; rel=\"last\"".parse().unwrap());
+        h.insert(
+            http::header::LINK,
+            "<https://h/v1/c?page=9>; rel=\"last\"".parse().unwrap(),
+        );
         assert_eq!(next_link(&h), None);
     }
 }

@@ -116,19 +116,28 @@ impl Settings {
         let parsed: GreenhouseConfig = serde_path_to_error_free(config)?;
         let credential = match (parsed.client_id, parsed.client_secret, parsed.api_key) {
             (Some(_), Some(_), Some(_)) => {
-                return Err(ConfigError::new("api_key", "give either client_id/client_secret or api_key, not both"));
+                return Err(ConfigError::new(
+                    "api_key",
+                    "give either client_id/client_secret or api_key, not both",
+                ));
             }
             (Some(client_id), Some(client_secret), None) => {
                 if client_id.trim().is_empty() {
                     return Err(ConfigError::new("client_id", "is empty"));
                 }
-                Credential::ClientCredentials { client_id, client_secret }
+                Credential::ClientCredentials {
+                    client_id,
+                    client_secret,
+                }
             }
             (Some(_), None, _) => return Err(ConfigError::new("client_secret", "is required with client_id")),
             (None, Some(_), _) => return Err(ConfigError::new("client_id", "is required with client_secret")),
             (None, None, Some(key)) => Credential::ApiKey(key),
             (None, None, None) => {
-                return Err(ConfigError::new("client_id", "give client_id and client_secret (or api_key)"));
+                return Err(ConfigError::new(
+                    "client_id",
+                    "give client_id and client_secret (or api_key)",
+                ));
             }
         };
         if !parsed.user_email.contains('@') {
@@ -162,7 +171,10 @@ fn serde_path_to_error_free(config: Value) -> Result<GreenhouseConfig, ConfigErr
         // type errors: keep only the key, and say what is wrong in our own words.
         let named = extract_backticked(&e.message);
         if e.message.starts_with("unknown field") {
-            ConfigError::new(named.unwrap_or_else(|| "settings".into()), "is not a Greenhouse setting")
+            ConfigError::new(
+                named.unwrap_or_else(|| "settings".into()),
+                "is not a Greenhouse setting",
+            )
         } else if e.message.starts_with("missing field") {
             ConfigError::new(named.unwrap_or_else(|| "settings".into()), "is required")
         } else if e.message.starts_with("unknown variant") {

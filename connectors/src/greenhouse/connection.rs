@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
-    ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, PollBatch, PollRequest, TriggerEvent,
-    WebhookError, WebhookEvent,
+    ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, PollBatch, PollRequest,
+    TriggerEvent, WebhookError, WebhookEvent,
 };
 use serde_json::Value;
 
-use super::client::GreenhouseClient;
 use super::actions;
 use super::check::check_connection;
+use super::client::GreenhouseClient;
 use super::config::Settings;
 use super::enrichment::enrich;
 use super::triggers::poll::poll_trigger;
@@ -36,7 +36,11 @@ impl GreenhouseConnection {
     pub fn from_settings(settings: ConnectionSettings) -> Result<Self, ConfigError> {
         let parsed = Settings::from_value(settings.config)?;
         let client = GreenhouseClient::new(settings.http, settings.name.clone(), &parsed);
-        Ok(Self { name: settings.name, settings: parsed, client })
+        Ok(Self {
+            name: settings.name,
+            settings: parsed,
+            client,
+        })
     }
 }
 

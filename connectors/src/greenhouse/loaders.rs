@@ -54,7 +54,12 @@ pub fn application_out(a: Application, stage_name: Option<String>) -> Applicatio
 /// A job.
 #[must_use]
 pub fn job_out(j: Job) -> JobOut {
-    JobOut { id: j.id, name: j.name, status: j.status, requisition_id: j.requisition_id }
+    JobOut {
+        id: j.id,
+        name: j.name,
+        status: j.status,
+        requisition_id: j.requisition_id,
+    }
 }
 
 /// An offer.
@@ -90,16 +95,24 @@ pub fn user_out(u: User) -> UserOut {
 ///
 /// # Errors
 /// API errors.
-pub async fn educations(client: &GreenhouseClient, candidate_ids: &[i64]) -> Result<HashMap<i64, Vec<EducationOut>>, ActionError> {
+pub async fn educations(
+    client: &GreenhouseClient,
+    candidate_ids: &[i64],
+) -> Result<HashMap<i64, Vec<EducationOut>>, ActionError> {
     if candidate_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<CandidateEducation> =
-        client.list_by_ids("/v3/candidate_educations", "candidate_ids", candidate_ids, &[]).await?;
+    let rows: Vec<CandidateEducation> = client
+        .list_by_ids("/v3/candidate_educations", "candidate_ids", candidate_ids, &[])
+        .await?;
     let option_ids: Vec<i64> = rows
         .iter()
         .flat_map(|e| {
-            [e.degree_custom_field_option_id, e.discipline_custom_field_option_id, e.school_name_custom_field_option_id]
+            [
+                e.degree_custom_field_option_id,
+                e.discipline_custom_field_option_id,
+                e.school_name_custom_field_option_id,
+            ]
         })
         .flatten()
         .collect();
@@ -140,10 +153,19 @@ pub async fn candidates(client: &GreenhouseClient, ids: &[i64]) -> Result<Vec<Ca
 ///
 /// # Errors
 /// API errors.
-pub async fn with_educations(client: &GreenhouseClient, records: Vec<Candidate>) -> Result<Vec<CandidateOut>, ActionError> {
+pub async fn with_educations(
+    client: &GreenhouseClient,
+    records: Vec<Candidate>,
+) -> Result<Vec<CandidateOut>, ActionError> {
     let ids: Vec<i64> = records.iter().map(|c| c.id).collect();
     let mut educations = educations(client, &ids).await?;
-    Ok(records.into_iter().map(|c| { let e = educations.remove(&c.id).unwrap_or_default(); candidate_out(c, e) }).collect())
+    Ok(records
+        .into_iter()
+        .map(|c| {
+            let e = educations.remove(&c.id).unwrap_or_default();
+            candidate_out(c, e)
+        })
+        .collect())
 }
 
 /// Stage names by job interview stage id.
@@ -154,7 +176,9 @@ pub async fn stage_names(client: &GreenhouseClient, stage_ids: &[i64]) -> Result
     if stage_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let stages: Vec<JobInterviewStage> = client.list_by_ids("/v3/job_interview_stages", "ids", stage_ids, &[]).await?;
+    let stages: Vec<JobInterviewStage> = client
+        .list_by_ids("/v3/job_interview_stages", "ids", stage_ids, &[])
+        .await?;
     Ok(stages.into_iter().filter_map(|s| Some((s.id, s.name?))).collect())
 }
 
@@ -171,8 +195,15 @@ pub async fn applications(client: &GreenhouseClient, ids: &[i64]) -> Result<Vec<
 ///
 /// # Errors
 /// API errors.
-pub async fn named_applications(client: &GreenhouseClient, records: Vec<Application>) -> Result<Vec<ApplicationOut>, ActionError> {
-    let missing: Vec<i64> = records.iter().filter(|a| a.stage_name.is_none()).filter_map(|a| a.stage_id).collect();
+pub async fn named_applications(
+    client: &GreenhouseClient,
+    records: Vec<Application>,
+) -> Result<Vec<ApplicationOut>, ActionError> {
+    let missing: Vec<i64> = records
+        .iter()
+        .filter(|a| a.stage_name.is_none())
+        .filter_map(|a| a.stage_id)
+        .collect();
     let names = stage_names(client, &missing).await?;
     Ok(records
         .into_iter()
@@ -199,11 +230,18 @@ pub async fn jobs(client: &GreenhouseClient, ids: &[i64]) -> Result<HashMap<i64,
 ///
 /// # Errors
 /// API errors.
-pub async fn current_offers(client: &GreenhouseClient, application_ids: &[i64]) -> Result<HashMap<i64, OfferOut>, ActionError> {
-    let records: Vec<Offer> = client.list_by_ids("/v3/offers", "application_ids", application_ids, &[]).await?;
+pub async fn current_offers(
+    client: &GreenhouseClient,
+    application_ids: &[i64],
+) -> Result<HashMap<i64, OfferOut>, ActionError> {
+    let records: Vec<Offer> = client
+        .list_by_ids("/v3/offers", "application_ids", application_ids, &[])
+        .await?;
     let mut best: HashMap<i64, Offer> = HashMap::new();
     for o in records {
-        let replace = best.get(&o.application_id).is_none_or(|b| (o.version, o.id) > (b.version, b.id));
+        let replace = best
+            .get(&o.application_id)
+            .is_none_or(|b| (o.version, o.id) > (b.version, b.id));
         if replace {
             best.insert(o.application_id, o);
         }
@@ -222,13 +260,20 @@ pub async fn interviewers_by_interview(
     if interview_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut rows: Vec<Interviewer> = client.list_by_ids("/v3/interviewers", "interview_ids", interview_ids, &[]).await?;
+    let mut rows: Vec<Interviewer> = client
+        .list_by_ids("/v3/interviewers", "interview_ids", interview_ids, &[])
+        .await?;
     rows.sort_by_key(|r| r.id);
     let user_ids: Vec<i64> = rows.iter().filter_map(|r| r.user_id).collect();
     let users: HashMap<i64, User> = if user_ids.is_empty() {
         HashMap::new()
     } else {
-        client.list_by_ids::<User>("/v3/users", "ids", &user_ids, &[]).await?.into_iter().map(|u| (u.id, u)).collect()
+        client
+            .list_by_ids::<User>("/v3/users", "ids", &user_ids, &[])
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect()
     };
     let mut out: HashMap<i64, Vec<InterviewerOut>> = HashMap::new();
     for r in rows {
@@ -247,7 +292,10 @@ pub async fn interviewers_by_interview(
 ///
 /// # Errors
 /// API errors.
-pub async fn interviews_out(client: &GreenhouseClient, interviews: Vec<Interview>) -> Result<Vec<InterviewOut>, ActionError> {
+pub async fn interviews_out(
+    client: &GreenhouseClient,
+    interviews: Vec<Interview>,
+) -> Result<Vec<InterviewOut>, ActionError> {
     let ids: Vec<i64> = interviews.iter().map(|i| i.id).collect();
     let mut people = interviewers_by_interview(client, &ids).await?;
     Ok(interviews
@@ -270,16 +318,22 @@ pub async fn interviews_out(client: &GreenhouseClient, interviews: Vec<Interview
 ///
 /// # Errors
 /// API errors.
-pub async fn interviewers_of_application(client: &GreenhouseClient, application_id: i64) -> Result<Vec<InterviewerOut>, ActionError> {
-    let interviews: Vec<Interview> =
-        client.list_by_ids("/v3/interviews", "application_ids", &[application_id], &[]).await?;
+pub async fn interviewers_of_application(
+    client: &GreenhouseClient,
+    application_id: i64,
+) -> Result<Vec<InterviewerOut>, ActionError> {
+    let interviews: Vec<Interview> = client
+        .list_by_ids("/v3/interviews", "application_ids", &[application_id], &[])
+        .await?;
     let ids: Vec<i64> = interviews.iter().map(|i| i.id).collect();
     let by_interview = interviewers_by_interview(client, &ids).await?;
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for id in ids {
         for person in by_interview.get(&id).into_iter().flatten() {
-            let key = person.user_id.map_or_else(|| person.email.clone().unwrap_or_default(), |u| u.to_string());
+            let key = person
+                .user_id
+                .map_or_else(|| person.email.clone().unwrap_or_default(), |u| u.to_string());
             if seen.insert(key) {
                 out.push(person.clone());
             }
@@ -292,7 +346,15 @@ pub async fn interviewers_of_application(client: &GreenhouseClient, application_
 /// `/v3/application_stages` history.
 #[must_use]
 pub fn previous_stage(history: &[ApplicationStage], entered: &ApplicationStage) -> Option<i64> {
-    let key = |r: &ApplicationStage| (r.entered_at.clone().or_else(|| r.created_at.clone()).unwrap_or_default(), r.id);
+    let key = |r: &ApplicationStage| {
+        (
+            r.entered_at
+                .clone()
+                .or_else(|| r.created_at.clone())
+                .unwrap_or_default(),
+            r.id,
+        )
+    };
     let this = key(entered);
     history
         .iter()
@@ -304,7 +366,10 @@ pub fn previous_stage(history: &[ApplicationStage], entered: &ApplicationStage) 
 /// A stage with its name.
 #[must_use]
 pub fn stage_out(id: i64, names: &HashMap<i64, String>) -> StageOut {
-    StageOut { id, name: names.get(&id).cloned() }
+    StageOut {
+        id,
+        name: names.get(&id).cloned(),
+    }
 }
 
 /// Reads an `i64` at `path` (`["application", "id"]`) of a JSON value.

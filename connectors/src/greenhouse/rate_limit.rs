@@ -47,7 +47,10 @@ impl RateBudget {
                         s.reset_at = None;
                     }
                     match s.remaining {
-                        Some(0) => Some(s.reset_at.map_or(Duration::from_secs(1), |r| r.saturating_duration_since(now))),
+                        Some(0) => Some(
+                            s.reset_at
+                                .map_or(Duration::from_secs(1), |r| r.saturating_duration_since(now)),
+                        ),
                         Some(n) => {
                             s.remaining = Some(n - 1);
                             s.in_flight += 1;
@@ -74,7 +77,12 @@ impl RateBudget {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         s.in_flight = s.in_flight.saturating_sub(1);
         let Some(headers) = headers else { return };
-        let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<f64>().ok());
+        let read = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<f64>().ok())
+        };
         let (Some(limit), Some(remaining)) = (read("x-ratelimit-limit"), read("x-ratelimit-remaining")) else {
             return;
         };
@@ -82,7 +90,11 @@ impl RateBudget {
         let remaining = to_count(remaining).saturating_sub(s.in_flight);
         let reset = read("x-ratelimit-reset").map(to_count);
         let same_window = reset.is_some() && reset == s.reset_epoch;
-        s.remaining = Some(if same_window { s.remaining.map_or(remaining, |r| r.min(remaining)) } else { remaining });
+        s.remaining = Some(if same_window {
+            s.remaining.map_or(remaining, |r| r.min(remaining))
+        } else {
+            remaining
+        });
         if let Some(reset) = reset {
             s.reset_epoch = Some(reset);
             s.reset_at = Some(instant_of_reset(reset) + RESET_MARGIN);
@@ -112,10 +124,16 @@ fn to_count(v: f64) -> u64 {
 
 /// `X-RateLimit-Reset` is an epoch timestamp in v3; small values are read as seconds from now.
 fn instant_of_reset(reset: u64) -> Instant {
-    let now_epoch = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64());
+    let now_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
     #[allow(clippy::cast_precision_loss)]
     let reset_f = reset as f64;
-    let secs_from_now = if reset < 1_000_000_000 { reset_f } else { reset_f - now_epoch };
+    let secs_from_now = if reset < 1_000_000_000 {
+        reset_f
+    } else {
+        reset_f - now_epoch
+    };
     Instant::now() + Duration::from_secs_f64(secs_from_now.clamp(0.0, 3600.0))
 }
 
@@ -164,7 +182,11 @@ mod tests {
         budget.acquire().await; // the last one in this window
         assert!(start.elapsed() < Duration::from_millis(100));
         budget.acquire().await; // must wait for the reset
-        assert!(start.elapsed() >= Duration::from_millis(100), "waited {:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(100),
+            "waited {:?}",
+            start.elapsed()
+        );
         assert_eq!(budget.snapshot(), (Some(5), Some(4)));
     }
 

@@ -17,8 +17,15 @@ use super::triggers::{event_id, stage_event_id};
 /// # Errors
 /// [`WebhookError::BadSignature`] when missing or wrong.
 pub fn verify_signature(secret: &SecretString, headers: &http::HeaderMap, body: &[u8]) -> Result<(), WebhookError> {
-    let header = headers.get("signature").and_then(|v| v.to_str().ok()).ok_or(WebhookError::BadSignature)?;
-    let hex = header.trim().strip_prefix("sha256").map(str::trim_start).ok_or(WebhookError::BadSignature)?;
+    let header = headers
+        .get("signature")
+        .and_then(|v| v.to_str().ok())
+        .ok_or(WebhookError::BadSignature)?;
+    let hex = header
+        .trim()
+        .strip_prefix("sha256")
+        .map(str::trim_start)
+        .ok_or(WebhookError::BadSignature)?;
     if verify_hmac_sha256_hex(secret.expose_secret().as_bytes(), body, hex) {
         Ok(())
     } else {
@@ -31,11 +38,18 @@ pub fn verify_signature(secret: &SecretString, headers: &http::HeaderMap, body: 
 ///
 /// # Errors
 /// A bad signature, or a body that is not a Greenhouse webhook.
-pub fn decode_delivery(secret: Option<&SecretString>, headers: &http::HeaderMap, body: &[u8]) -> Result<Vec<WebhookEvent>, WebhookError> {
+pub fn decode_delivery(
+    secret: Option<&SecretString>,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Vec<WebhookEvent>, WebhookError> {
     let secret = secret.ok_or(WebhookError::NotSupported)?;
     verify_signature(secret, headers, body)?;
     let value: Value = serde_json::from_slice(body).map_err(|e| WebhookError::Malformed(format!("not JSON: {e}")))?;
-    let delivery_id = headers.get("greenhouse-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let delivery_id = headers
+        .get("greenhouse-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let Some(action) = value.get("action").and_then(Value::as_str) else {
         return Ok(Vec::new());
     };
@@ -56,12 +70,17 @@ fn text(v: &Value, key: &str) -> Option<String> {
 }
 
 fn typed_values(v: &Value, key: &str) -> Vec<TypedValue> {
-    v.get(key).and_then(|a| serde_json::from_value(a.clone()).ok()).unwrap_or_default()
+    v.get(key)
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default()
 }
 
 /// A legacy nested candidate in the documented shape.
 fn legacy_candidate(c: &Value) -> Result<CandidateOut, WebhookError> {
-    let id = c.get("id").and_then(Value::as_i64).ok_or_else(|| WebhookError::Malformed("candidate.id is missing".into()))?;
+    let id = c
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| WebhookError::Malformed("candidate.id is missing".into()))?;
     let educations = c
         .get("educations")
         .and_then(Value::as_array)
@@ -83,21 +102,35 @@ fn legacy_candidate(c: &Value) -> Result<CandidateOut, WebhookError> {
         title: text(c, "title"),
         email_addresses: typed_values(c, "email_addresses"),
         phone_numbers: typed_values(c, "phone_numbers"),
-        tags: c.get("tags").and_then(|t| serde_json::from_value(t.clone()).ok()).unwrap_or_default(),
+        tags: c
+            .get("tags")
+            .and_then(|t| serde_json::from_value(t.clone()).ok())
+            .unwrap_or_default(),
         educations,
-        custom_fields: c.get("custom_fields").and_then(Value::as_object).cloned().unwrap_or_default(),
+        custom_fields: c
+            .get("custom_fields")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
         created_at: text(c, "created_at"),
         updated_at: text(c, "updated_at"),
     })
 }
 
 fn stamp(v: &Value, keys: &[&str]) -> DateTime<Utc> {
-    keys.iter().find_map(|k| v.get(*k).and_then(Value::as_str).and_then(|s| s.parse().ok())).unwrap_or_else(Utc::now)
+    keys.iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str).and_then(|s| s.parse().ok()))
+        .unwrap_or_else(Utc::now)
 }
 
 fn application_event(trigger: &str, payload: &Value) -> Result<TriggerEvent, WebhookError> {
-    let app = payload.get("application").ok_or_else(|| WebhookError::Malformed("payload.application is missing".into()))?;
-    let id = app.get("id").and_then(Value::as_i64).ok_or_else(|| WebhookError::Malformed("application.id is missing".into()))?;
+    let app = payload
+        .get("application")
+        .ok_or_else(|| WebhookError::Malformed("payload.application is missing".into()))?;
+    let id = app
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| WebhookError::Malformed("application.id is missing".into()))?;
     let candidate = legacy_candidate(app.get("candidate").unwrap_or(&Value::Null))?;
     let job_value = app.get("jobs").and_then(Value::as_array).and_then(|j| j.first());
     let job = job_value.and_then(|j| {
@@ -128,12 +161,19 @@ fn application_event(trigger: &str, payload: &Value) -> Result<TriggerEvent, Web
     out.insert("job".into(), json!(job));
     let (event_id, occurred_at) = match trigger {
         "application_stage_changed" => {
-            let stage_id = stage_id.ok_or_else(|| WebhookError::Malformed("application.current_stage.id is missing".into()))?;
+            let stage_id =
+                stage_id.ok_or_else(|| WebhookError::Malformed("application.current_stage.id is missing".into()))?;
             out.insert("to_stage".into(), json!({"id": stage_id, "name": text(stage, "name")}));
             (stage_event_id(id, stage_id), stamp(app, &["last_activity_at"]))
         }
-        "candidate_rejected" => (event_id(trigger, "application", id), stamp(app, &["rejected_at", "last_activity_at"])),
-        "new_application" => (event_id(trigger, "application", id), stamp(app, &["applied_at", "last_activity_at"])),
+        "candidate_rejected" => (
+            event_id(trigger, "application", id),
+            stamp(app, &["rejected_at", "last_activity_at"]),
+        ),
+        "new_application" => (
+            event_id(trigger, "application", id),
+            stamp(app, &["applied_at", "last_activity_at"]),
+        ),
         _ => (event_id(trigger, "application", id), stamp(app, &["last_activity_at"])),
     };
     Ok(TriggerEvent {
@@ -151,7 +191,10 @@ fn application_event(trigger: &str, payload: &Value) -> Result<TriggerEvent, Web
 /// offer's fields flat in `payload` (`offer_status`/`status`, `start_date`/`starts_on`).
 fn offer_event(payload: &Value) -> Result<TriggerEvent, WebhookError> {
     let o = payload.get("offer").unwrap_or(payload);
-    let id = o.get("id").and_then(Value::as_i64).ok_or_else(|| WebhookError::Malformed("offer id is missing".into()))?;
+    let id = o
+        .get("id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| WebhookError::Malformed("offer id is missing".into()))?;
     let application_id = o
         .get("application_id")
         .and_then(Value::as_i64)

@@ -180,10 +180,7 @@ pub fn parse_config(
 /// Parses an IANA time zone name, with a suggestion when it is close to one.
 pub fn parse_timezone(name: &str) -> Result<chrono_tz::Tz, String> {
     name.parse::<chrono_tz::Tz>().map_err(|_| {
-        format!(
-            "unknown time zone `{name}`{}",
-            did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()))
-        )
+        format!("unknown time zone `{name}`{}", did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())))
     })
 }
 
@@ -248,4 +245,3 @@ fn parse_connections(
     }
     out
 }
-

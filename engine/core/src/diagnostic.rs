@@ -78,15 +78,7 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.severity.as_str(),
-            self.message
-        )
+        write!(f, "{}:{}:{}: {}: {}", self.file.display(), self.line, self.column, self.severity.as_str(), self.message)
     }
 }
 

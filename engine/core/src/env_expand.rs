@@ -97,9 +97,8 @@ pub fn expand_string(s: &str, env: EnvLookup<'_>) -> Result<Option<String>, Vec<
         match (env(name).filter(|v| !v.is_empty() || default.is_none()), default) {
             (Some(value), _) => out.push_str(&value),
             (None, Some(default)) => out.push_str(default),
-            (None, None) => problems.push(format!(
-                "environment variable `{name}` is not set (set it, or write `${{{name}:-default}}`)"
-            )),
+            (None, None) => problems
+                .push(format!("environment variable `{name}` is not set (set it, or write `${{{name}:-default}}`)")),
         }
     }
     out.push_str(rest);

@@ -23,11 +23,7 @@ impl<'a> Fields<'a> {
             if !allowed.contains(&key.name.as_str()) {
                 sink.error(
                     key.at,
-                    format!(
-                        "unknown key `{}` in {what}{}",
-                        key.name,
-                        did_you_mean(&key.name, allowed.iter().copied())
-                    ),
+                    format!("unknown key `{}` in {what}{}", key.name, did_you_mean(&key.name, allowed.iter().copied())),
                 );
             }
         }

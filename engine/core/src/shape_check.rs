@@ -38,10 +38,10 @@ fn check(sink: &mut Sink, node: &Node, shape: &Shape, path: &str, cx: &ShapeCont
         if cx.templates && (s.contains("{{") || s.contains("{%")) {
             return node.to_json();
         }
-        if cx.from_env.contains(&node.at) {
-            if let Some(v) = coerce(s, shape) {
-                return v;
-            }
+        if cx.from_env.contains(&node.at)
+            && let Some(v) = coerce(s, shape)
+        {
+            return v;
         }
     }
     let mismatch = |sink: &mut Sink| {
@@ -56,14 +56,22 @@ fn check(sink: &mut Sink, node: &Node, shape: &Shape, path: &str, cx: &ShapeCont
         (Shape::Number, NodeValue::Number(_)) => node.to_json(),
         (Shape::String { choices, .. }, NodeValue::String(s)) => {
             if !choices.is_empty() && !choices.contains(s) {
-                let shown = if cx.from_env.contains(&node.at) { "the value from the environment".into() } else { format!("`{s}`") };
+                let shown = if cx.from_env.contains(&node.at) {
+                    "the value from the environment".into()
+                } else {
+                    format!("`{s}`")
+                };
                 let field = if path.is_empty() { String::new() } else { format!("{} `{path}`: ", cx.noun) };
                 sink.error(
                     node.at,
                     format!(
                         "{field}{shown} is not one of {}{}",
                         choices.join(", "),
-                        if cx.from_env.contains(&node.at) { String::new() } else { did_you_mean(s, choices.iter().map(String::as_str)) }
+                        if cx.from_env.contains(&node.at) {
+                            String::new()
+                        } else {
+                            did_you_mean(s, choices.iter().map(String::as_str))
+                        }
                     ),
                 );
             }

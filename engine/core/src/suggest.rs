@@ -45,6 +45,9 @@ mod tests {
         assert_eq!(closest("step", keys), Some("steps"));
         assert_eq!(closest("onerror", keys), Some("on_error"));
         assert_eq!(closest("banana", keys), None);
-        assert_eq!(did_you_mean("upsert_employe", ["upsert_employee", "find_employee"]), " (did you mean `upsert_employee`?)");
+        assert_eq!(
+            did_you_mean("upsert_employe", ["upsert_employee", "find_employee"]),
+            " (did you mean `upsert_employee`?)"
+        );
     }
 }

@@ -270,7 +270,11 @@ pub(crate) fn registry() -> Vec<ConnectorDescriptor> {
     let webhook = |actions: Vec<&'static str>| TriggerDelivery { webhook_actions: actions, poll: true };
     let mut greenhouse = connector("greenhouse", Shape::of::<GreenhouseConfig>());
     greenhouse.triggers = vec![
-        TriggerDescriptor::new::<NoParams, Hired>("candidate_hired", "A candidate was hired.", webhook(vec!["hire_candidate"])),
+        TriggerDescriptor::new::<NoParams, Hired>(
+            "candidate_hired",
+            "A candidate was hired.",
+            webhook(vec!["hire_candidate"]),
+        ),
         TriggerDescriptor::new::<StageParams, StageChanged>(
             "application_stage_changed",
             "An application moved stage.",

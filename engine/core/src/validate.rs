@@ -99,8 +99,7 @@ pub fn validate_paths(
         files.dedup();
         files
     };
-    let others: Vec<PathBuf> =
-        project_files.into_iter().filter(|p| !files.iter().any(|f| same_file(f, p))).collect();
+    let others: Vec<PathBuf> = project_files.into_iter().filter(|p| !files.iter().any(|f| same_file(f, p))).collect();
     let (_, _, mut report) = check(dir, &files, &others, registry, env);
     report.sort();
     Ok(report)
@@ -119,7 +118,11 @@ fn check(
         Ok(text) => parse_config(&config_path, &text, registry, env),
         Err(e) => (
             ProjectConfig::default(),
-            vec![Diagnostic::error(&config_path, Position::new(1, 1), format!("cannot read {CONFIG_FILE}: {}", io_reason(&e)))],
+            vec![Diagnostic::error(
+                &config_path,
+                Position::new(1, 1),
+                format!("cannot read {CONFIG_FILE}: {}", io_reason(&e)),
+            )],
         ),
     };
     report.extend(diagnostics);
@@ -131,7 +134,11 @@ fn check(
         let text = match std::fs::read_to_string(file) {
             Ok(text) => text,
             Err(e) => {
-                report.extend([Diagnostic::error(file, Position::new(1, 1), format!("cannot read recipe: {}", io_reason(&e)))]);
+                report.extend([Diagnostic::error(
+                    file,
+                    Position::new(1, 1),
+                    format!("cannot read recipe: {}", io_reason(&e)),
+                )]);
                 continue;
             }
         };
@@ -152,14 +159,14 @@ fn check(
     }
     for other in others {
         let Ok(text) = std::fs::read_to_string(other) else { continue };
-        if let Some((name, at)) = name_of(&text) {
-            if let Some((first, first_at)) = names.get(&name) {
-                report.extend([Diagnostic::error(
-                    first,
-                    *first_at,
-                    format!("recipe name `{name}` is already used by {}:{}", other.display(), at.line),
-                )]);
-            }
+        if let Some((name, at)) = name_of(&text)
+            && let Some((first, first_at)) = names.get(&name)
+        {
+            report.extend([Diagnostic::error(
+                first,
+                *first_at,
+                format!("recipe name `{name}` is already used by {}:{}", other.display(), at.line),
+            )]);
         }
     }
     (config, recipes, report)

@@ -99,7 +99,7 @@ impl Daemon {
             .ok()
             .filter(|t| !t.is_empty())
             .map(secrecy::SecretString::from)
-            .or(project.config.api_token)
+            .or(project.config.api_token.clone())
             .map(Arc::new);
         let listen = options
             .listen
@@ -147,8 +147,10 @@ impl Daemon {
             recipes: recipes.clone(),
             connections: connections.clone(),
             max_inline_retry_wait: Duration::from_secs(15),
+            version_loader: Some(version_loader(registry.clone(), &project.config)),
         };
         tasks.spawn(run_workers(executor, options.worker.clone(), wake.clone(), shutdown_rx.clone()));
+        tasks.spawn(crate::wakeup::forward_announcements(store.clone(), wake.clone(), shutdown_rx.clone()));
         let scheduler = TriggerScheduler {
             store: store.clone(),
             recipes: recipes.clone(),
@@ -182,6 +184,17 @@ fn load(dir: &Path, registry: &[ConnectorDescriptor]) -> anyhow::Result<Project>
     load_project(dir, registry, &process_env).map_err(|report| {
         let lines: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("the project in {} is not valid:\n{}", dir.display(), lines.join("\n"))
+    })
+}
+
+/// Parses stored recipe sources against this project's connectors and connections.
+fn version_loader(registry: Arc<Vec<ConnectorDescriptor>>, config: &hirewire_core::config::ProjectConfig) -> Arc<crate::executor::VersionLoader> {
+    let connections = config.connections.clone();
+    let timezone = config.timezone;
+    Arc::new(move |source: &str| {
+        let engine = ExprEngine::new();
+        let cx = hirewire_core::recipe::LoadContext { registry: &registry, connections: &connections, timezone, engine: &engine };
+        hirewire_core::recipe::load_recipe(Path::new("<recorded version>"), source, &cx).0
     })
 }
 

@@ -11,6 +11,7 @@ pub mod recipe_book;
 pub mod recipe_test;
 pub mod reload;
 pub mod triggers;
+pub mod wakeup;
 pub mod web;
 pub mod worker;
 

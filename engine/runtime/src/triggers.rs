@@ -163,7 +163,7 @@ impl TriggerScheduler {
                     if new > 0 {
                         metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "poll")
                             .increment(new as u64);
-                        self.wake.notify_one();
+                        crate::wakeup::announce_runs(&self.store, &self.wake).await;
                     }
                 }
             }
@@ -201,7 +201,7 @@ impl TriggerScheduler {
         let run = NewRun::new(&recipe.name, &recipe.version, "schedule", payload).with_event_at(due);
         if self.store.try_fire_cron(&recipe.name, &identity, due, next, &run).await.map_err(|e| e.to_string())? {
             metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "schedule").increment(1);
-            self.wake.notify_one();
+            crate::wakeup::announce_runs(&self.store, &self.wake).await;
         }
         Ok(next)
     }

@@ -29,6 +29,7 @@ mod timestamp;
 mod triggers;
 mod types;
 mod url;
+mod wakeup;
 
 pub use error::StoreError;
 pub use redact::{REDACTED, redact_strings};
@@ -36,3 +37,4 @@ pub use store::{Backend, Store, redact_url};
 pub use timestamp::Timestamp;
 pub use types::*;
 pub use url::resolve_sqlite_url;
+pub use wakeup::{RUNS_CHANNEL, RunsListener};

@@ -139,7 +139,10 @@ pub async fn get_candidate(client: &GreenhouseClient, input: GetCandidateInput) 
 ///
 /// # Errors
 /// Invalid input without criteria, or API errors.
-pub async fn find_candidates(client: &GreenhouseClient, input: FindCandidatesInput) -> Result<FindCandidatesOutput, ActionError> {
+pub async fn find_candidates(
+    client: &GreenhouseClient,
+    input: FindCandidatesInput,
+) -> Result<FindCandidatesOutput, ActionError> {
     let mut params = Vec::new();
     if let Some(email) = input.email.filter(|e| !e.trim().is_empty()) {
         params.push(("email".to_owned(), email.trim().to_owned()));
@@ -151,16 +154,26 @@ pub async fn find_candidates(client: &GreenhouseClient, input: FindCandidatesInp
         return Err(ActionError::invalid_input("give email or tag").with_field("email"));
     }
     let records: Vec<Candidate> = client.list("/v3/candidates", &params).await?;
-    Ok(FindCandidatesOutput { candidates: with_educations(client, records).await? })
+    Ok(FindCandidatesOutput {
+        candidates: with_educations(client, records).await?,
+    })
 }
 
 /// `update_candidate` (`PATCH /v3/candidates/{id}`; custom fields sent as `[{name_key, value}]`).
 ///
 /// # Errors
 /// Invalid input, not found, or API errors.
-pub async fn update_candidate(client: &GreenhouseClient, input: UpdateCandidateInput) -> Result<CandidateOut, ActionError> {
+pub async fn update_candidate(
+    client: &GreenhouseClient,
+    input: UpdateCandidateInput,
+) -> Result<CandidateOut, ActionError> {
     let mut body = Map::new();
-    for (key, value) in [("first_name", input.first_name), ("last_name", input.last_name), ("company", input.company), ("title", input.title)] {
+    for (key, value) in [
+        ("first_name", input.first_name),
+        ("last_name", input.last_name),
+        ("company", input.company),
+        ("title", input.title),
+    ] {
         if let Some(v) = value {
             body.insert(key.into(), json!(v));
         }
@@ -169,13 +182,22 @@ pub async fn update_candidate(client: &GreenhouseClient, input: UpdateCandidateI
         body.insert("tags".into(), json!(tags));
     }
     if let Some(fields) = input.custom_fields {
-        let items: Vec<Value> = fields.into_iter().map(|(k, v)| json!({"name_key": k, "value": v})).collect();
+        let items: Vec<Value> = fields
+            .into_iter()
+            .map(|(k, v)| json!({"name_key": k, "value": v}))
+            .collect();
         body.insert("custom_fields".into(), Value::Array(items));
     }
     if body.is_empty() {
         return Err(ActionError::invalid_input("nothing to update: give at least one field").with_field("id"));
     }
-    client.send_json(Method::PATCH, &format!("/v3/candidates/{}", input.id), &Value::Object(body)).await?;
+    client
+        .send_json(
+            Method::PATCH,
+            &format!("/v3/candidates/{}", input.id),
+            &Value::Object(body),
+        )
+        .await?;
     get_candidate(client, GetCandidateInput { id: input.id }).await
 }
 
@@ -188,17 +210,26 @@ pub async fn add_note(client: &GreenhouseClient, input: AddNoteInput) -> Result<
         return Err(ActionError::invalid_input("is empty").with_field("body"));
     }
     let user_id = client.acting_user_id().await?;
-    let existing: Vec<Value> = client.list_by_ids("/v3/notes", "candidate_ids", &[input.candidate_id], &[]).await?;
+    let existing: Vec<Value> = client
+        .list_by_ids("/v3/notes", "candidate_ids", &[input.candidate_id], &[])
+        .await?;
     if let Some(note) = existing.iter().find(|n| {
-        n.get("body").and_then(Value::as_str) == Some(input.body.as_str()) && n.get("user_id").and_then(Value::as_i64) == Some(user_id)
+        n.get("body").and_then(Value::as_str) == Some(input.body.as_str())
+            && n.get("user_id").and_then(Value::as_i64) == Some(user_id)
     }) {
-        return Ok(AddNoteOutput { id: note.get("id").and_then(Value::as_i64).unwrap_or_default(), created: false });
+        return Ok(AddNoteOutput {
+            id: note.get("id").and_then(Value::as_i64).unwrap_or_default(),
+            created: false,
+        });
     }
     let body = json!({"candidate_id": input.candidate_id, "application_id": input.application_id, "user_id": user_id,
                       "body": input.body, "visibility": input.visibility, "note_type": "NOTE"});
     let created: Created = serde_json::from_value(client.send_json(Method::POST, "/v3/notes", &body).await?)
         .map_err(|e| ActionError::permanent(format!("POST /v3/notes: answer has no id: {e}")))?;
-    Ok(AddNoteOutput { id: created.id, created: true })
+    Ok(AddNoteOutput {
+        id: created.id,
+        created: true,
+    })
 }
 
 /// `add_tag`: finds the tag by name (creating it when missing), then applies it once.
@@ -214,20 +245,39 @@ pub async fn add_tag(client: &GreenhouseClient, input: AddTagInput) -> Result<Ad
     let (tag_id, tag_created) = match tags.iter().find(|t| t.name.eq_ignore_ascii_case(name)) {
         Some(t) => (t.id, false),
         None => {
-            let answer = client.send_json(Method::POST, "/v3/candidate_tags", &json!({"name": name})).await?;
+            let answer = client
+                .send_json(Method::POST, "/v3/candidate_tags", &json!({"name": name}))
+                .await?;
             let created: Created = serde_json::from_value(answer)
                 .map_err(|e| ActionError::permanent(format!("POST /v3/candidate_tags: answer has no id: {e}")))?;
             (created.id, true)
         }
     };
     let applied: Vec<AppliedCandidateTag> = client
-        .list_by_ids("/v3/applied_candidate_tags", "candidate_ids", &[input.candidate_id], &[])
+        .list_by_ids(
+            "/v3/applied_candidate_tags",
+            "candidate_ids",
+            &[input.candidate_id],
+            &[],
+        )
         .await?;
     if applied.iter().any(|a| a.candidate_tag_id == tag_id) {
-        return Ok(AddTagOutput { tag_id, tag_created, applied: false });
+        return Ok(AddTagOutput {
+            tag_id,
+            tag_created,
+            applied: false,
+        });
     }
     client
-        .send_json(Method::POST, "/v3/applied_candidate_tags", &json!({"candidate_id": input.candidate_id, "candidate_tag_id": tag_id}))
+        .send_json(
+            Method::POST,
+            "/v3/applied_candidate_tags",
+            &json!({"candidate_id": input.candidate_id, "candidate_tag_id": tag_id}),
+        )
         .await?;
-    Ok(AddTagOutput { tag_id, tag_created, applied: true })
+    Ok(AddTagOutput {
+        tag_id,
+        tag_created,
+        applied: true,
+    })
 }

@@ -85,30 +85,42 @@ pub async fn find_user(client: &GreenhouseClient, input: FindUserInput) -> Resul
     if email.is_empty() {
         return Err(ActionError::invalid_input("is empty").with_field("email"));
     }
-    let mut users: Vec<User> = client.list("/v3/users", &[("primary_email".to_owned(), email.clone())]).await?;
+    let mut users: Vec<User> = client
+        .list("/v3/users", &[("primary_email".to_owned(), email.clone())])
+        .await?;
     if users.is_empty() {
         let emails: Vec<UserEmail> = client.list("/v3/user_emails", &[("email".to_owned(), email)]).await?;
         if let Some(e) = emails.first() {
             users = client.list_by_ids("/v3/users", "ids", &[e.user_id], &[]).await?;
         }
     }
-    Ok(FindUserOutput { user: users.into_iter().next().map(user_out) })
+    Ok(FindUserOutput {
+        user: users.into_iter().next().map(user_out),
+    })
 }
 
 /// `find_interviews`: by start time range and status, with interviewers.
 ///
 /// # Errors
 /// Invalid range, or API errors.
-pub async fn find_interviews(client: &GreenhouseClient, input: FindInterviewsInput) -> Result<FindInterviewsOutput, ActionError> {
+pub async fn find_interviews(
+    client: &GreenhouseClient,
+    input: FindInterviewsInput,
+) -> Result<FindInterviewsOutput, ActionError> {
     if input.starts_before < input.starts_after {
         return Err(ActionError::invalid_input("is before starts_after").with_field("starts_before"));
     }
     let iso = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
-    let mut params = vec![("starts_at".to_owned(), format!("gte|{}|lte|{}", iso(input.starts_after), iso(input.starts_before)))];
+    let mut params = vec![(
+        "starts_at".to_owned(),
+        format!("gte|{}|lte|{}", iso(input.starts_after), iso(input.starts_before)),
+    )];
     if let Some(status) = input.status.filter(|s| !s.is_empty()) {
         params.push(("status".to_owned(), status));
     }
     let mut records: Vec<Interview> = client.list("/v3/interviews", &params).await?;
     records.sort_by(|a, b| (&a.starts_at, a.id).cmp(&(&b.starts_at, b.id)));
-    Ok(FindInterviewsOutput { interviews: interviews_out(client, records).await? })
+    Ok(FindInterviewsOutput {
+        interviews: interviews_out(client, records).await?,
+    })
 }

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use super::client::GreenhouseClient;
 use super::output::{ApplicationOut, CandidateOut, JobOut};
 use candidates::{
-    AddNoteInput, AddNoteOutput, AddTagInput, AddTagOutput, FindCandidatesInput, FindCandidatesOutput, GetCandidateInput,
-    UpdateCandidateInput,
+    AddNoteInput, AddNoteOutput, AddTagInput, AddTagOutput, FindCandidatesInput, FindCandidatesOutput,
+    GetCandidateInput, UpdateCandidateInput,
 };
 use lookups::{FindInterviewsInput, FindInterviewsOutput, FindUserInput, FindUserOutput, IdInput};
 

@@ -24,7 +24,10 @@ fn public_prefix(state: &SharedState, headers: &HeaderMap, original: &Uri, relat
     if !state.public_url.is_empty() {
         return state.public_url.trim_end_matches('/').to_owned();
     }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
     let mount = original.path().strip_suffix(relative.path()).unwrap_or_default();
     format!("http://{host}{mount}")
 }
@@ -40,8 +43,9 @@ pub async fn list(
     if !RESOURCES.contains(&resource.as_str()) {
         return not_found();
     }
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes()).into_owned().collect();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect();
     let page = {
         let s = state.lock();
         list_page(&s, &resource, pairs)
@@ -51,7 +55,10 @@ pub async fn list(
         Ok(page) => {
             let mut response = Json(Value::Array(page.records)).into_response();
             if let Some(cursor) = page.next_cursor {
-                let link = format!("<{}/v3/{resource}?cursor={cursor}>; rel=\"next\"", public_prefix(&state, &headers, &original, &uri));
+                let link = format!(
+                    "<{}/v3/{resource}?cursor={cursor}>; rel=\"next\"",
+                    public_prefix(&state, &headers, &original, &uri)
+                );
                 if let Ok(v) = HeaderValue::from_str(&link) {
                     response.headers_mut().insert(header::LINK, v);
                 }
@@ -63,7 +70,10 @@ pub async fn list(
 
 fn required_i64(body: &Map<String, Value>, field: &str) -> Result<i64, Box<Response>> {
     body.get(field).and_then(Value::as_i64).ok_or_else(|| {
-        Box::new(errors(StatusCode::UNPROCESSABLE_ENTITY, &format!("Missing required field: {field}")))
+        Box::new(errors(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("Missing required field: {field}"),
+        ))
     })
 }
 
@@ -86,7 +96,12 @@ pub async fn create_note(State(state): State<SharedState>, Json(body): Json<Map<
         "public" => "publicly_visible",
         "private" => "privately_visible",
         "admin_only" => "admin_only_visible",
-        _ => return errors(StatusCode::UNPROCESSABLE_ENTITY, "visibility: Must be one of: public, private, admin_only"),
+        _ => {
+            return errors(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "visibility: Must be one of: public, private, admin_only",
+            );
+        }
     };
     let mut s = state.lock();
     if s.get("candidates", candidate_id).is_none() || s.get("users", user_id).is_none() {
@@ -103,7 +118,11 @@ pub async fn create_note(State(state): State<SharedState>, Json(body): Json<Map<
 
 /// `POST /v3/candidate_tags` `{name}` (UNCONFIRMED endpoint: creating a tag).
 pub async fn create_tag(State(state): State<SharedState>, Json(body): Json<Map<String, Value>>) -> Response {
-    let Some(name) = body.get("name").and_then(Value::as_str).filter(|n| !n.trim().is_empty()) else {
+    let Some(name) = body
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+    else {
         return errors(StatusCode::UNPROCESSABLE_ENTITY, "Missing required field: name");
     };
     let mut s = state.lock();
@@ -116,7 +135,10 @@ pub async fn create_tag(State(state): State<SharedState>, Json(body): Json<Map<S
 
 /// `POST /v3/applied_candidate_tags` `{candidate_id, candidate_tag_id}`.
 pub async fn apply_tag(State(state): State<SharedState>, Json(body): Json<Map<String, Value>>) -> Response {
-    let (candidate_id, tag_id) = match (required_i64(&body, "candidate_id"), required_i64(&body, "candidate_tag_id")) {
+    let (candidate_id, tag_id) = match (
+        required_i64(&body, "candidate_id"),
+        required_i64(&body, "candidate_tag_id"),
+    ) {
         (Ok(c), Ok(t)) => (c, t),
         (Err(r), _) | (_, Err(r)) => return *r,
     };
@@ -127,18 +149,34 @@ pub async fn apply_tag(State(state): State<SharedState>, Json(body): Json<Map<St
     let Some(candidate) = s.get("candidates", candidate_id).cloned() else {
         return not_found();
     };
-    let mut tags: Vec<Value> = candidate.get("tags").and_then(Value::as_array).cloned().unwrap_or_default();
+    let mut tags: Vec<Value> = candidate
+        .get("tags")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     if !tags.contains(&json!(tag_name)) {
         tags.push(json!(tag_name));
     }
     let mut change = Map::new();
     change.insert("tags".into(), Value::Array(tags));
     s.update("candidates", candidate_id, &change);
-    let applied = s.insert("applied_candidate_tags", json!({"candidate_id": candidate_id, "candidate_tag_id": tag_id}));
+    let applied = s.insert(
+        "applied_candidate_tags",
+        json!({"candidate_id": candidate_id, "candidate_tag_id": tag_id}),
+    );
     (StatusCode::CREATED, Json(applied)).into_response()
 }
 
-const PATCHABLE: &[&str] = &["first_name", "last_name", "preferred_name", "company", "title", "email_addresses", "phone_numbers", "tags"];
+const PATCHABLE: &[&str] = &[
+    "first_name",
+    "last_name",
+    "preferred_name",
+    "company",
+    "title",
+    "email_addresses",
+    "phone_numbers",
+    "tags",
+];
 
 /// `PATCH /v3/candidates/{id}`; custom fields as `[{name_key, value}]` (UNCONFIRMED body shape, v1-like).
 pub async fn update_candidate(
@@ -155,17 +193,27 @@ pub async fn update_candidate(
         if PATCHABLE.contains(&key.as_str()) {
             change.insert(key.clone(), value.clone());
         } else if key == "custom_fields" {
-            let mut fields = current.get("custom_fields").and_then(Value::as_object).cloned().unwrap_or_default();
+            let mut fields = current
+                .get("custom_fields")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             for item in value.as_array().into_iter().flatten() {
                 let Some(name_key) = item.get("name_key").and_then(Value::as_str) else {
-                    return errors(StatusCode::UNPROCESSABLE_ENTITY, "custom_fields: each item needs name_key");
+                    return errors(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "custom_fields: each item needs name_key",
+                    );
                 };
                 let entry = json!({"name": name_key, "type": "short_text", "value": item.get("value")});
                 fields.insert(name_key.to_owned(), entry);
             }
             change.insert("custom_fields".into(), Value::Object(fields));
         } else {
-            return errors(StatusCode::UNPROCESSABLE_ENTITY, &format!("{key}: is not a candidate field that can be updated"));
+            return errors(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("{key}: is not a candidate field that can be updated"),
+            );
         }
     }
     match s.update("candidates", id, &change) {

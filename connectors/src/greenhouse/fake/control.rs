@@ -56,7 +56,12 @@ struct NewUser {
 }
 
 async fn add_user(State(s): State<SharedState>, Json(u): Json<NewUser>) -> Response {
-    created(Some(s.lock().add_user(&u.first_name, &u.last_name, &u.primary_email, u.site_admin)))
+    created(Some(s.lock().add_user(
+        &u.first_name,
+        &u.last_name,
+        &u.primary_email,
+        u.site_admin,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -129,9 +134,19 @@ async fn bulk(State(s): State<SharedState>, Json(b): Json<Bulk>) -> Response {
     let ids = match b.kind.as_str() {
         "candidates" => bulk_candidates(&mut s.lock(), seed, b.count),
         "hires" => bulk_hires(&mut s.lock(), seed, b.count),
-        _ => return (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": ["kind: candidates or hires"]}))).into_response(),
+        _ => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({"errors": ["kind: candidates or hires"]})),
+            )
+                .into_response();
+        }
     };
-    (StatusCode::CREATED, Json(json!({"count": ids.len(), "first_id": ids.first(), "last_id": ids.last()}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({"count": ids.len(), "first_id": ids.first(), "last_id": ids.last()})),
+    )
+        .into_response()
 }
 
 async fn read_settings(State(s): State<SharedState>) -> Response {
@@ -151,7 +166,11 @@ async fn change_settings(State(s): State<SharedState>, Json(changes): Json<Map<S
             state.settings = settings;
             Json(json!(state.settings)).into_response()
         }
-        Err(e) => (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({"errors": [e.to_string()]}))).into_response(),
+        Err(e) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"errors": [e.to_string()]})),
+        )
+            .into_response(),
     }
 }
 
@@ -191,7 +210,9 @@ async fn send_webhook(State(s): State<SharedState>, Json(w): Json<SendWebhook>) 
     let Some(body) = body else {
         return (StatusCode::NOT_FOUND, Json(json!({"message": "Resource not found"}))).into_response();
     };
-    let event_id = w.event_id.unwrap_or_else(|| format!("{}-{}-{}", w.action, w.id, chrono::Utc::now().timestamp_millis()));
+    let event_id = w
+        .event_id
+        .unwrap_or_else(|| format!("{}-{}-{}", w.action, w.id, chrono::Utc::now().timestamp_millis()));
     let statuses = deliver(&w.url, &w.secret, &event_id, &body, w.deliveries.unwrap_or(1)).await;
     Json(json!({"event_id": event_id, "statuses": statuses})).into_response()
 }

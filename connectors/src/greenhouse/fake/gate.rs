@@ -23,7 +23,11 @@ use super::state::{Grant, LoggedRequest, timestamp};
 pub struct Acting(pub Option<i64>);
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let raw = headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Basic ")?;
+    let raw = headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Basic ")?;
     let decoded = String::from_utf8(STANDARD.decode(raw.trim()).ok()?).ok()?;
     let (user, pass) = decoded.split_once(':')?;
     Some((user.to_owned(), pass.to_owned()))
@@ -50,13 +54,18 @@ pub async fn client_credentials_token(State(state): State<SharedState>, headers:
     let field = |k: &str| form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone());
     let valid = {
         let s = state.lock();
-        basic_credentials(&headers).is_some_and(|(id, secret)| id == s.settings.client_id && secret == s.settings.client_secret)
+        basic_credentials(&headers)
+            .is_some_and(|(id, secret)| id == s.settings.client_id && secret == s.settings.client_secret)
     };
     if !valid {
         return (StatusCode::UNAUTHORIZED, Json(json!({"error": "invalid_client"}))).into_response();
     }
     if field("grant_type").as_deref() != Some("client_credentials") {
-        return (StatusCode::BAD_REQUEST, Json(json!({"error": "unsupported_grant_type"}))).into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "unsupported_grant_type"})),
+        )
+            .into_response();
     }
     let sub = match field("sub") {
         None => None,
@@ -102,7 +111,12 @@ pub async fn admit(State(state): State<SharedState>, mut request: Request, next:
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or_default().to_owned();
-    let now_ms = u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis())).unwrap_or(0);
+    let now_ms = u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis()),
+    )
+    .unwrap_or(0);
     let (limit, remaining, reset, verdict) = {
         let mut s = state.lock();
         s.counters.requests += 1;
@@ -125,7 +139,9 @@ pub async fn admit(State(state): State<SharedState>, mut request: Request, next:
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::to_owned);
-            let grant = bearer.and_then(|t| s.tokens.get(&t).cloned()).filter(|g| g.expires_at > Utc::now());
+            let grant = bearer
+                .and_then(|t| s.tokens.get(&t).cloned())
+                .filter(|g| g.expires_at > Utc::now());
             let verdict = match grant {
                 None => {
                     s.counters.unauthorized += 1;
@@ -134,7 +150,10 @@ pub async fn admit(State(state): State<SharedState>, mut request: Request, next:
                 Some(grant) => {
                     let scope = scope_of(&method, &path);
                     let admin = grant.sub.is_none_or(|id| {
-                        s.get("users", id).and_then(|u| u.get("site_admin")).and_then(serde_json::Value::as_bool) == Some(true)
+                        s.get("users", id)
+                            .and_then(|u| u.get("site_admin"))
+                            .and_then(serde_json::Value::as_bool)
+                            == Some(true)
                     });
                     if s.settings.denied_scopes.contains(&scope) {
                         Err((StatusCode::FORBIDDEN, 1))
@@ -157,13 +176,24 @@ pub async fn admit(State(state): State<SharedState>, mut request: Request, next:
             r
         }
         Err((StatusCode::UNAUTHORIZED, _)) => errors(StatusCode::UNAUTHORIZED, "Invalid or expired access token."),
-        Err((_, 1)) => errors(StatusCode::FORBIDDEN, &format!("Missing scope: {}", scope_of(&method, &path))),
-        Err(_) => errors(StatusCode::FORBIDDEN, "List endpoints require authorization by a Site Admin."),
+        Err((_, 1)) => errors(
+            StatusCode::FORBIDDEN,
+            &format!("Missing scope: {}", scope_of(&method, &path)),
+        ),
+        Err(_) => errors(
+            StatusCode::FORBIDDEN,
+            "List endpoints require authorization by a Site Admin.",
+        ),
     };
     let h = response.headers_mut();
     h.insert("x-ratelimit-limit", HeaderValue::from(limit));
     h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
-    state.lock().log.push(LoggedRequest { method: method.to_string(), path, query, status: response.status().as_u16() });
+    state.lock().log.push(LoggedRequest {
+        method: method.to_string(),
+        path,
+        query,
+        status: response.status().as_u16(),
+    });
     response
 }

@@ -28,7 +28,14 @@ pub struct Page {
     pub next_cursor: Option<String>,
 }
 
-const DATE_FIELDS: &[&str] = &["created_at", "updated_at", "last_activity_at", "starts_at", "ends_at", "resolved_at"];
+const DATE_FIELDS: &[&str] = &[
+    "created_at",
+    "updated_at",
+    "last_activity_at",
+    "starts_at",
+    "ends_at",
+    "resolved_at",
+];
 
 /// Lists a page of `resource` for the raw query `pairs`; `Err` is a 422 message.
 ///
@@ -40,8 +47,11 @@ pub fn list_page(state: &FakeState, resource: &str, pairs: Vec<(String, String)>
             return Err(CURSOR_MIXED.into());
         }
         let raw = &pairs[0].1;
-        let decoded = URL_SAFE_NO_PAD.decode(raw).map_err(|_| "Invalid or expired cursor.".to_owned())?;
-        let cursor: CursorState = serde_json::from_slice(&decoded).map_err(|_| "Invalid or expired cursor.".to_owned())?;
+        let decoded = URL_SAFE_NO_PAD
+            .decode(raw)
+            .map_err(|_| "Invalid or expired cursor.".to_owned())?;
+        let cursor: CursorState =
+            serde_json::from_slice(&decoded).map_err(|_| "Invalid or expired cursor.".to_owned())?;
         return run(state, resource, cursor.q, Some(cursor.after));
     } else {
         pairs
@@ -108,16 +118,26 @@ impl Filter {
                     if !parts.len().is_multiple_of(2) {
                         return Err(format!("{base}: expected operator|timestamp pairs"));
                     }
-                    parts.chunks(2).map(|c| Ok((c[0].to_owned(), parse_date(base, c[1])?))).collect::<Result<_, String>>()?
+                    parts
+                        .chunks(2)
+                        .map(|c| Ok((c[0].to_owned(), parse_date(base, c[1])?)))
+                        .collect::<Result<_, String>>()?
                 }
             };
-            if let Some((op, _)) = ops.iter().find(|(op, _)| !["gte", "lte", "gt", "lt"].contains(&op.as_str())) {
+            if let Some((op, _)) = ops
+                .iter()
+                .find(|(op, _)| !["gte", "lte", "gt", "lt"].contains(&op.as_str()))
+            {
                 return Err(format!("{base}: unknown operator {op}"));
             }
             return Ok(Self::Date(base.to_owned(), ops));
         }
         if let Some(stem) = key.strip_suffix("ids") {
-            let field = if stem.is_empty() { "id".to_owned() } else { format!("{stem}id") };
+            let field = if stem.is_empty() {
+                "id".to_owned()
+            } else {
+                format!("{stem}id")
+            };
             let ids = value
                 .split(',')
                 .filter(|s| !s.is_empty())
@@ -132,9 +152,10 @@ impl Filter {
             ("candidates", "email") => Self::AnyEmail(value.to_lowercase()),
             ("candidates", "tag") => Self::HasTag(value.to_owned()),
             ("users", "show_service_accounts") | ("offers", "current_only") | ("candidates", "private") => Self::Ignore,
-            (_, "status" | "primary_email" | "email" | "custom_field_key" | "current" | "prospect" | "response_status") => {
-                Self::Equals(key.to_owned(), value.to_owned())
-            }
+            (
+                _,
+                "status" | "primary_email" | "email" | "custom_field_key" | "current" | "prospect" | "response_status",
+            ) => Self::Equals(key.to_owned(), value.to_owned()),
             _ => return Err(format!("Unknown query parameter: {key}")),
         })
     }
@@ -142,9 +163,15 @@ impl Filter {
     fn matches(&self, record: &Value) -> bool {
         match self {
             Self::Ignore => true,
-            Self::IdIn(field, ids) => record.get(field).and_then(Value::as_i64).is_some_and(|v| ids.contains(&v)),
+            Self::IdIn(field, ids) => record
+                .get(field)
+                .and_then(Value::as_i64)
+                .is_some_and(|v| ids.contains(&v)),
             Self::Date(field, ops) => {
-                let Some(at) = record.get(field).and_then(Value::as_str).and_then(|s| s.parse::<DateTime<Utc>>().ok())
+                let Some(at) = record
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<DateTime<Utc>>().ok())
                 else {
                     return false;
                 };
@@ -164,7 +191,13 @@ impl Filter {
             Self::AnyEmail(want) => record
                 .get("email_addresses")
                 .and_then(Value::as_array)
-                .is_some_and(|a| a.iter().any(|e| e.get("value").and_then(Value::as_str).is_some_and(|v| v.to_lowercase() == *want))),
+                .is_some_and(|a| {
+                    a.iter().any(|e| {
+                        e.get("value")
+                            .and_then(Value::as_str)
+                            .is_some_and(|v| v.to_lowercase() == *want)
+                    })
+                }),
             Self::HasTag(want) => record
                 .get("tags")
                 .and_then(Value::as_array)
@@ -174,5 +207,6 @@ impl Filter {
 }
 
 fn parse_date(field: &str, raw: &str) -> Result<DateTime<Utc>, String> {
-    raw.parse::<DateTime<Utc>>().map_err(|_| format!("{field}: {raw} is not an ISO-8601 timestamp"))
+    raw.parse::<DateTime<Utc>>()
+        .map_err(|_| format!("{field}: {raw} is not an ISO-8601 timestamp"))
 }

@@ -50,8 +50,15 @@ impl GreenhouseFake {
     pub fn new(options: &FakeOptions, settings: FakeSettings) -> Self {
         let mut account = FakeState::new(settings);
         seed::seed_default_data(&mut account, options.seed);
-        let state = SharedState { inner: Arc::new(Mutex::new(account)), public_url: options.public_url.clone(), seed: options.seed };
-        Self { state, faults: Faults::default() }
+        let state = SharedState {
+            inner: Arc::new(Mutex::new(account)),
+            public_url: options.public_url.clone(),
+            seed: options.seed,
+        };
+        Self {
+            state,
+            faults: Faults::default(),
+        }
     }
 
     /// The router, wrapped with the shared fault injection.

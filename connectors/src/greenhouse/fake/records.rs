@@ -70,7 +70,10 @@ impl FakeState {
                    "department_ids": [], "office_ids": [], "linked_candidate_ids": [], "interviewer_tags": [],
                    "job_title": null, "agency_id": null, "custom_fields": {}}),
         );
-        self.insert("user_emails", json!({"user_id": id_of(&user), "email": email, "verified": true}));
+        self.insert(
+            "user_emails",
+            json!({"user_id": id_of(&user), "email": email, "verified": true}),
+        );
         user
     }
 
@@ -83,8 +86,14 @@ impl FakeState {
                    "department_id": null, "office_ids": [], "custom_fields": {}, "opened_at": timestamp(Utc::now()),
                    "closed_at": null}),
         );
-        for (order, stage) in ["Application Review", "Phone Screen", "Onsite", "Offer"].iter().enumerate() {
-            self.insert("job_interview_stages", json!({"job_id": id_of(&job), "name": stage, "sort_order": order}));
+        for (order, stage) in ["Application Review", "Phone Screen", "Onsite", "Offer"]
+            .iter()
+            .enumerate()
+        {
+            self.insert(
+                "job_interview_stages",
+                json!({"job_id": id_of(&job), "name": stage, "sort_order": order}),
+            );
         }
         job
     }
@@ -176,9 +185,15 @@ impl FakeState {
         let stages = self.stages_of(job_id);
         let current = app.get("stage_id").and_then(Value::as_i64);
         let target = match stage_name {
-            Some(name) => stages.iter().find(|s| s.get("name").and_then(Value::as_str) == Some(name))?.clone(),
+            Some(name) => stages
+                .iter()
+                .find(|s| s.get("name").and_then(Value::as_str) == Some(name))?
+                .clone(),
             None => {
-                let pos = stages.iter().position(|s| Some(id_of(s)) == current).map_or(0, |p| p + 1);
+                let pos = stages
+                    .iter()
+                    .position(|s| Some(id_of(s)) == current)
+                    .map_or(0, |p| p + 1);
                 stages.get(pos)?.clone()
             }
         };
@@ -248,7 +263,10 @@ impl FakeState {
                    "scheduled_at": timestamp(Utc::now()), "availability_received_at": null}),
         );
         for user_id in &n.interviewer_ids {
-            let email = self.get("users", *user_id).and_then(|u| u.get("primary_email")).cloned();
+            let email = self
+                .get("users", *user_id)
+                .and_then(|u| u.get("primary_email"))
+                .cloned();
             self.insert(
                 "interviewers",
                 json!({"interview_id": id_of(&interview), "user_id": user_id, "email": email,

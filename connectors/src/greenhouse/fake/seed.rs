@@ -13,11 +13,19 @@ pub const ADMIN_EMAIL: &str = "recruiting-ops@acme.example";
 /// A user who is not a Site Admin.
 pub const NON_ADMIN_EMAIL: &str = "viewer@acme.example";
 
-const FIRST: &[&str] = &["Jane", "Omar", "Li", "Priya", "Lukas", "Amara", "Mateo", "Sofia", "Kenji", "Zoe"];
-const LAST: &[&str] = &["Smith", "Haddad", "Wei", "Patel", "Becker", "Okafor", "Garcia", "Rossi", "Sato", "Brown"];
+const FIRST: &[&str] = &[
+    "Jane", "Omar", "Li", "Priya", "Lukas", "Amara", "Mateo", "Sofia", "Kenji", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Smith", "Haddad", "Wei", "Patel", "Becker", "Okafor", "Garcia", "Rossi", "Sato", "Brown",
+];
 const DEGREES: &[&str] = &["Bachelor's Degree", "Master's Degree", "PhD"];
 const DISCIPLINES: &[&str] = &["Computer Science", "Mathematics", "Design", "Economics"];
-const SCHOOLS: &[&str] = &["Stanford University", "University of Michigan - Ann Arbor", "ETH Zurich"];
+const SCHOOLS: &[&str] = &[
+    "Stanford University",
+    "University of Michigan - Ann Arbor",
+    "ETH Zurich",
+];
 
 fn id_of(v: &Value) -> i64 {
     v.get("id").and_then(Value::as_i64).unwrap_or_default()
@@ -52,12 +60,19 @@ pub fn seed_default_data(state: &mut FakeState, seed: u64) {
     let ada = id_of(&state.add_user("Ada", "Lacey", "ada.lacey@acme.example", false));
     let carl = id_of(&state.add_user("Carl", "Buddha", "carl.buddha@acme.example", false));
     let viewer = id_of(&state.add_user("Nia", "Viewer", NON_ADMIN_EMAIL, false));
-    state.insert("user_emails", json!({"user_id": viewer, "email": "nia.alias@acme.example", "verified": true}));
-    let jobs: Vec<i64> =
-        ["Engineering Manager", "Data Scientist", "Designer"].iter().map(|n| id_of(&state.add_job(n))).collect();
+    state.insert(
+        "user_emails",
+        json!({"user_id": viewer, "email": "nia.alias@acme.example", "verified": true}),
+    );
+    let jobs: Vec<i64> = ["Engineering Manager", "Data Scientist", "Designer"]
+        .iter()
+        .map(|n| id_of(&state.add_job(n)))
+        .collect();
     for n in 0..4 {
         let candidate = id_of(&state.add_candidate(&random_candidate(&mut rng, n)));
-        let Some(app) = state.add_application(candidate, jobs[n % jobs.len()], false) else { continue };
+        let Some(app) = state.add_application(candidate, jobs[n % jobs.len()], false) else {
+            continue;
+        };
         let app = id_of(&app);
         if n >= 1 {
             state.move_application(app, Some("Onsite"));
@@ -82,17 +97,24 @@ pub fn seed_default_data(state: &mut FakeState, seed: u64) {
 /// Creates `count` candidates, each with an application to the first job.
 pub fn bulk_candidates(state: &mut FakeState, seed: u64, count: usize) -> Vec<i64> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    (0..count).map(|n| id_of(&state.add_candidate(&random_candidate(&mut rng, 10_000 + n)))).collect()
+    (0..count)
+        .map(|n| id_of(&state.add_candidate(&random_candidate(&mut rng, 10_000 + n))))
+        .collect()
 }
 
 /// Creates `count` hires: candidate, application, offer, hire. Returns application ids.
 pub fn bulk_hires(state: &mut FakeState, seed: u64, count: usize) -> Vec<i64> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x417e);
-    let job = state.table("jobs").and_then(|t| t.keys().next().copied()).unwrap_or_else(|| id_of(&state.add_job("Engineer")));
+    let job = state
+        .table("jobs")
+        .and_then(|t| t.keys().next().copied())
+        .unwrap_or_else(|| id_of(&state.add_job("Engineer")));
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
         let candidate = id_of(&state.add_candidate(&random_candidate(&mut rng, 50_000 + n)));
-        let Some(app) = state.add_application(candidate, job, false) else { continue };
+        let Some(app) = state.add_application(candidate, job, false) else {
+            continue;
+        };
         let app = id_of(&app);
         state.add_offer(app, "2027-02-01");
         state.hire_application(app);

@@ -135,7 +135,11 @@ impl FakeState {
     /// An empty account with `settings`.
     #[must_use]
     pub fn new(settings: FakeSettings) -> Self {
-        Self { settings, next_id: 1000, ..Self::default() }
+        Self {
+            settings,
+            next_id: 1000,
+            ..Self::default()
+        }
     }
 
     /// The resource's table, if the fake serves it.
@@ -189,7 +193,10 @@ impl FakeState {
     /// The name of a record (`name` field), when it exists.
     #[must_use]
     pub fn name_of(&self, resource: &str, id: Option<i64>) -> Option<String> {
-        self.get(resource, id?)?.get("name").and_then(Value::as_str).map(str::to_owned)
+        self.get(resource, id?)?
+            .get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     }
 
     /// Offer status in the configured casing.
@@ -197,7 +204,9 @@ impl FakeState {
     pub fn offer_status(&self, status: &str) -> String {
         if self.settings.capitalized_offer_status {
             let mut c = status.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
         } else {
             status.to_lowercase()
         }

@@ -105,7 +105,10 @@ pub fn webhook_body(state: &FakeState, action: &str, id: i64) -> Option<Value> {
 /// (0 when the delivery failed in transport).
 pub async fn deliver(url: &str, secret: &str, event_id: &str, body: &Value, deliveries: u32) -> Vec<u16> {
     // Greenhouse escapes unicode (`<` as `\u003c`) before signing; sign exactly the bytes sent.
-    let bytes = serde_json::to_string(body).unwrap_or_default().replace('<', "\\u003c").replace('>', "\\u003e");
+    let bytes = serde_json::to_string(body)
+        .unwrap_or_default()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e");
     let signature = format!("sha256 {}", sign_hmac_sha256_hex(secret.as_bytes(), bytes.as_bytes()));
     let client = hirewire_sdk::HttpClient::default();
     let mut statuses = Vec::new();

@@ -43,11 +43,22 @@ async fn lists_are_bare_arrays_ids_descending_with_next_links_only() {
         assert!(first.headers().contains_key(header), "missing {header}");
     }
     let link = next_link(first.headers()).expect("a next link");
-    assert!(!first.headers()[reqwest::header::LINK].to_str().unwrap().contains("last"));
+    assert!(
+        !first.headers()[reqwest::header::LINK]
+            .to_str()
+            .unwrap()
+            .contains("last")
+    );
     let page1: Vec<Value> = first.json().await.unwrap();
     assert_eq!(page1.len(), 2);
     assert!(page1[0]["id"].as_i64() > page1[1]["id"].as_i64());
-    let second = hirewire_sdk::HttpClient::default().client().get(&link).bearer_auth(&t).send().await.unwrap();
+    let second = hirewire_sdk::HttpClient::default()
+        .client()
+        .get(&link)
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     let page2: Vec<Value> = second.json().await.unwrap();
     assert!(page2[0]["id"].as_i64() < page1[1]["id"].as_i64());
 }
@@ -58,42 +69,74 @@ async fn cursor_mixed_with_params_and_bad_queries_are_422() {
     let t = token(&h).await;
     let first = get(&h, &t, "/v3/candidates?per_page=1").await;
     let link = next_link(first.headers()).unwrap();
-    let mixed = hirewire_sdk::HttpClient::default().client().get(format!("{link}&per_page=5")).bearer_auth(&t).send().await.unwrap();
+    let mixed = hirewire_sdk::HttpClient::default()
+        .client()
+        .get(format!("{link}&per_page=5"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(mixed.status(), 422);
     let body: Value = mixed.json().await.unwrap();
-    assert_eq!(body, json!({"errors": ["When passing a cursor, do not include other query params."]}));
+    assert_eq!(
+        body,
+        json!({"errors": ["When passing a cursor, do not include other query params."]})
+    );
     assert_eq!(get(&h, &t, "/v3/candidates?per_page=501").await.status(), 422);
     assert_eq!(get(&h, &t, "/v3/candidates?per_page=0").await.status(), 422);
     let both = "/v3/candidates?created_at=gte|2020-01-01T00:00:00Z&updated_at=gte|2020-01-01T00:00:00Z";
     assert_eq!(get(&h, &t, both).await.status(), 422);
     let ids: Vec<String> = (1..=51).map(|i| i.to_string()).collect();
-    assert_eq!(get(&h, &t, &format!("/v3/candidates?ids={}", ids.join(","))).await.status(), 422);
+    assert_eq!(
+        get(&h, &t, &format!("/v3/candidates?ids={}", ids.join(",")))
+            .await
+            .status(),
+        422
+    );
 }
 
 #[tokio::test]
 async fn both_date_filter_syntaxes_select_the_same_records() {
     let h = Harness::start().await;
     let t = token(&h).await;
-    let pipe: Vec<Value> = get(&h, &t, "/v3/applications?updated_at=gte|2020-01-01T00:00:00Z|lte|2100-01-01T00:00:00Z")
+    let pipe: Vec<Value> = get(
+        &h,
+        &t,
+        "/v3/applications?updated_at=gte|2020-01-01T00:00:00Z|lte|2100-01-01T00:00:00Z",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let bracket: Vec<Value> = get(
+        &h,
+        &t,
+        "/v3/applications?updated_at[gte]=2020-01-01T00:00:00Z&updated_at[lte]=2100-01-01T00:00:00Z",
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(pipe.len(), 4);
+    assert_eq!(pipe, bracket);
+    let none: Vec<Value> = get(&h, &t, "/v3/applications?updated_at=lt|2020-01-01T00:00:00Z")
         .await
         .json()
         .await
         .unwrap();
-    let bracket: Vec<Value> =
-        get(&h, &t, "/v3/applications?updated_at[gte]=2020-01-01T00:00:00Z&updated_at[lte]=2100-01-01T00:00:00Z")
-            .await
-            .json()
-            .await
-            .unwrap();
-    assert_eq!(pipe.len(), 4);
-    assert_eq!(pipe, bracket);
-    let none: Vec<Value> = get(&h, &t, "/v3/applications?updated_at=lt|2020-01-01T00:00:00Z").await.json().await.unwrap();
     assert!(none.is_empty());
 }
 
 #[tokio::test]
 async fn missing_or_expired_tokens_get_401() {
-    let h = Harness::with(FakeSettings { token_ttl_secs: 0.2, ..FakeSettings::default() }, json!({})).await;
+    let h = Harness::with(
+        FakeSettings {
+            token_ttl_secs: 0.2,
+            ..FakeSettings::default()
+        },
+        json!({}),
+    )
+    .await;
     assert_eq!(get(&h, "nope", "/v3/jobs").await.status(), 401);
     let t = token(&h).await;
     assert_eq!(get(&h, &t, "/v3/jobs").await.status(), 200);
@@ -104,7 +147,13 @@ async fn missing_or_expired_tokens_get_401() {
 #[tokio::test]
 async fn lists_need_a_site_admin_sub() {
     let h = Harness::start().await;
-    let viewer = h.fake.state.lock().find_by("users", "primary_email", &json!("viewer@acme.example"))[0]["id"].as_i64().unwrap();
+    let viewer = h
+        .fake
+        .state
+        .lock()
+        .find_by("users", "primary_email", &json!("viewer@acme.example"))[0]["id"]
+        .as_i64()
+        .unwrap();
     let answer: Value = hirewire_sdk::HttpClient::default()
         .client()
         .post(format!("{}/token", h.server.url()))
@@ -122,7 +171,15 @@ async fn lists_need_a_site_admin_sub() {
 
 #[tokio::test]
 async fn the_fixed_window_answers_429_with_retry_after() {
-    let h = Harness::with(FakeSettings { rate_limit: 3, window_secs: 30, ..FakeSettings::default() }, json!({})).await;
+    let h = Harness::with(
+        FakeSettings {
+            rate_limit: 3,
+            window_secs: 30,
+            ..FakeSettings::default()
+        },
+        json!({}),
+    )
+    .await;
     let t = token(&h).await;
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -147,15 +204,29 @@ async fn mounted_under_greenhouse_the_control_api_links_and_faults_work() {
     use super::super::fake::GreenhouseFake;
     use super::{WEBHOOK_SECRET, an_hour_ago, connect, settings_for};
 
-    let fake = GreenhouseFake::new(&FakeOptions { seed: 3, public_url: String::new() }, FakeSettings::default());
+    let fake = GreenhouseFake::new(
+        &FakeOptions {
+            seed: 3,
+            public_url: String::new(),
+        },
+        FakeSettings::default(),
+    );
     let server = TestServer::start(axum::Router::new().nest("/greenhouse", fake.router())).await;
     let base = format!("{}/greenhouse", server.url());
     let http = hirewire_sdk::HttpClient::default();
     let post = |path: &str, body: Value| http.client().post(format!("{base}{path}")).json(&body).send();
 
-    let bulk: Value = post("/_control/bulk", json!({"kind": "candidates", "count": 600})).await.unwrap().json().await.unwrap();
+    let bulk: Value = post("/_control/bulk", json!({"kind": "candidates", "count": 600}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(bulk["count"], 600);
-    let conn = Arc::new(connect(settings_for(&server, json!({"base_url": base, "auth_url": format!("{base}/token")}))));
+    let conn = Arc::new(connect(settings_for(
+        &server,
+        json!({"base_url": base, "auth_url": format!("{base}/token")}),
+    )));
     let batch = conn
         .poll(hirewire_sdk::PollRequest {
             trigger: "new_candidate".into(),
@@ -166,29 +237,59 @@ async fn mounted_under_greenhouse_the_control_api_links_and_faults_work() {
         })
         .await
         .unwrap();
-    assert_eq!(batch.events.len(), 604, "followed the next link through the mount point");
+    assert_eq!(
+        batch.events.len(),
+        604,
+        "followed the next link through the mount point"
+    );
 
-    let candidate: Value = post("/_control/candidates", json!({"first_name": "Via", "last_name": "Control",
-        "email_addresses": [{"value": "via@work.example", "type": "work"}]}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let candidate: Value = post(
+        "/_control/candidates",
+        json!({"first_name": "Via", "last_name": "Control",
+        "email_addresses": [{"value": "via@work.example", "type": "work"}]}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let job = fake.state.lock().find_by("jobs", "name", &json!("Designer"))[0]["id"].clone();
-    let app: Value = post("/_control/applications", json!({"candidate_id": candidate["id"], "job_id": job}))
+    let app: Value = post(
+        "/_control/applications",
+        json!({"candidate_id": candidate["id"], "job_id": job}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let app_id = app["id"].as_i64().unwrap();
+    let moved: Value = post(
+        &format!("/_control/applications/{app_id}/move"),
+        json!({"to_stage_name": "Onsite"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(moved["stage_name"], "Onsite");
+    let offer: Value = post(
+        "/_control/offers",
+        json!({"application_id": app_id, "starts_on": "2027-05-03"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(offer["status"], "Created");
+    let hired: Value = post(&format!("/_control/applications/{app_id}/hire"), json!({}))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let app_id = app["id"].as_i64().unwrap();
-    let moved: Value =
-        post(&format!("/_control/applications/{app_id}/move"), json!({"to_stage_name": "Onsite"})).await.unwrap().json().await.unwrap();
-    assert_eq!(moved["stage_name"], "Onsite");
-    let offer: Value = post("/_control/offers", json!({"application_id": app_id, "starts_on": "2027-05-03"})).await.unwrap().json().await.unwrap();
-    assert_eq!(offer["status"], "Created");
-    let hired: Value = post(&format!("/_control/applications/{app_id}/hire"), json!({})).await.unwrap().json().await.unwrap();
     assert_eq!(hired["status"], "hired");
 
     // A receiver that verifies deliveries with the connection.
@@ -199,7 +300,9 @@ async fn mounted_under_greenhouse_the_control_api_links_and_faults_work() {
             let conn = receiver_conn.clone();
             async move {
                 match conn.decode_webhook(&headers, &body) {
-                    Ok(events) if events.len() == 1 && events[0].event.trigger == "candidate_hired" => axum::http::StatusCode::OK,
+                    Ok(events) if events.len() == 1 && events[0].event.trigger == "candidate_hired" => {
+                        axum::http::StatusCode::OK
+                    }
                     Ok(_) => axum::http::StatusCode::BAD_REQUEST,
                     Err(_) => axum::http::StatusCode::UNAUTHORIZED,
                 }
@@ -207,25 +310,62 @@ async fn mounted_under_greenhouse_the_control_api_links_and_faults_work() {
         }),
     );
     let receiver = TestServer::start(receiver).await;
-    let sent: Value = post("/_control/webhooks", json!({"url": format!("{}/hook", receiver.url()), "secret": WEBHOOK_SECRET,
-        "action": "hire_candidate", "id": app_id, "event_id": "gh-evt-1", "deliveries": 2}))
+    let sent: Value = post(
+        "/_control/webhooks",
+        json!({"url": format!("{}/hook", receiver.url()), "secret": WEBHOOK_SECRET,
+        "action": "hire_candidate", "id": app_id, "event_id": "gh-evt-1", "deliveries": 2}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(sent, json!({"event_id": "gh-evt-1", "statuses": [200, 200]}));
+
+    let settings: Value = post("/_control/settings", json!({"rate_limit": 50, "window_secs": 3}))
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert_eq!(sent, json!({"event_id": "gh-evt-1", "statuses": [200, 200]}));
-
-    let settings: Value = post("/_control/settings", json!({"rate_limit": 50, "window_secs": 3})).await.unwrap().json().await.unwrap();
-    assert_eq!((settings["rate_limit"].clone(), settings["window_secs"].clone()), (json!(50), json!(3)));
-    let status = post("/_control/faults", json!({"path_prefix": "/v3/jobs", "status": 503, "count": 1})).await.unwrap().status();
+    assert_eq!(
+        (settings["rate_limit"].clone(), settings["window_secs"].clone()),
+        (json!(50), json!(3))
+    );
+    let status = post(
+        "/_control/faults",
+        json!({"path_prefix": "/v3/jobs", "status": 503, "count": 1}),
+    )
+    .await
+    .unwrap()
+    .status();
     assert_eq!(status, 204);
-    let out = conn.run_action("get_job", json!({"id": job}), &ActionContext::ad_hoc("t")).await.unwrap();
+    let out = conn
+        .run_action("get_job", json!({"id": job}), &ActionContext::ad_hoc("t"))
+        .await
+        .unwrap();
     assert_eq!(out["name"], "Designer");
-    let log: Value = http.client().get(format!("{base}/_control/requests")).send().await.unwrap().json().await.unwrap();
+    let log: Value = http
+        .client()
+        .get(format!("{base}/_control/requests"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(log["counters"]["requests"].as_u64().unwrap() >= 3);
     assert_eq!(log["counters"]["throttled"], 0);
-    let statuses: Vec<u64> =
-        log["log"].as_array().unwrap().iter().filter(|r| r["path"] == "/v3/jobs").map(|r| r["status"].as_u64().unwrap()).collect();
-    assert_eq!(statuses, vec![200], "the injected 503 never reached the API log; the retry did");
+    let statuses: Vec<u64> = log["log"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/v3/jobs")
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![200],
+        "the injected 503 never reached the API log; the retry did"
+    );
 }

@@ -64,7 +64,13 @@ pub fn connect(config: Value) -> GreenhouseConnection {
 impl Harness {
     /// A fake with `settings` and a connection with `overrides`.
     pub async fn with(settings: FakeSettings, overrides: Value) -> Self {
-        let fake = GreenhouseFake::new(&FakeOptions { seed: 7, public_url: String::new() }, settings);
+        let fake = GreenhouseFake::new(
+            &FakeOptions {
+                seed: 7,
+                public_url: String::new(),
+            },
+            settings,
+        );
         let server = TestServer::start(fake.router()).await;
         let conn = connect(settings_for(&server, overrides));
         Self { fake, server, conn }
@@ -79,24 +85,41 @@ impl Harness {
     pub async fn poll(&self, trigger: &str, params: Value, cursor: Option<Value>, since: DateTime<Utc>) -> PollBatch {
         use hirewire_sdk::Connection as _;
         self.conn
-            .poll(PollRequest { trigger: trigger.into(), params, cursor, since, now: Utc::now() })
+            .poll(PollRequest {
+                trigger: trigger.into(),
+                params,
+                cursor,
+                since,
+                now: Utc::now(),
+            })
             .await
             .unwrap_or_else(|e| panic!("poll {trigger}: {e}"))
     }
 
     /// The id of the job called `name`.
     pub fn job(&self, name: &str) -> i64 {
-        self.fake.state.lock().find_by("jobs", "name", &json!(name))[0]["id"].as_i64().expect("job id")
+        self.fake.state.lock().find_by("jobs", "name", &json!(name))[0]["id"]
+            .as_i64()
+            .expect("job id")
     }
 
     /// The id of the user with `email`.
     pub fn user(&self, email: &str) -> i64 {
-        self.fake.state.lock().find_by("users", "primary_email", &json!(email))[0]["id"].as_i64().expect("user id")
+        self.fake.state.lock().find_by("users", "primary_email", &json!(email))[0]["id"]
+            .as_i64()
+            .expect("user id")
     }
 
     /// Requests logged for `path` (exact) so far.
     pub fn requests_to(&self, path: &str) -> Vec<super::fake::state::LoggedRequest> {
-        self.fake.state.lock().log.iter().filter(|r| r.path == path).cloned().collect()
+        self.fake
+            .state
+            .lock()
+            .log
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
     }
 }
 

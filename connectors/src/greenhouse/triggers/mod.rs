@@ -45,7 +45,8 @@ impl StageParams {
     #[must_use]
     pub fn matches(&self, from: Option<&str>, to: Option<&str>) -> bool {
         let same = |want: &Option<String>, got: Option<&str>| {
-            want.as_deref().is_none_or(|w| got.is_some_and(|g| g.trim().eq_ignore_ascii_case(w.trim())))
+            want.as_deref()
+                .is_none_or(|w| got.is_some_and(|g| g.trim().eq_ignore_ascii_case(w.trim())))
         };
         same(&self.from_stage, from) && same(&self.to_stage, to)
     }
@@ -55,7 +56,9 @@ impl StageParams {
 /// parameters (the engine applies this to webhook events; polls apply it themselves).
 #[must_use]
 pub fn stage_change_matches(params: &Value, payload: &Value) -> bool {
-    let Ok(p) = StageParams::from_params(params) else { return false };
+    let Ok(p) = StageParams::from_params(params) else {
+        return false;
+    };
     let name = |k: &str| payload.get(k).and_then(|s| s.get("name")).and_then(Value::as_str);
     p.matches(name("from_stage"), name("to_stage"))
 }
@@ -73,7 +76,10 @@ pub fn stage_event_id(application_id: i64, stage_id: i64) -> String {
 }
 
 fn delivery(webhook_actions: Vec<&'static str>) -> TriggerDelivery {
-    TriggerDelivery { webhook_actions, poll: true }
+    TriggerDelivery {
+        webhook_actions,
+        poll: true,
+    }
 }
 
 /// The trigger descriptors.
@@ -96,8 +102,12 @@ pub fn descriptors() -> Vec<TriggerDescriptor> {
         "starts_at": "2026-12-01T15:00:00.000Z", "ends_at": "2026-12-01T16:00:00.000Z", "status": "scheduled",
         "location": "Video call", "video_conferencing_url": "https://meet.example/abc", "interviewers": interviewers});
     vec![
-        TriggerDescriptor::new::<NoParams, NewCandidateOutput>("new_candidate", "A candidate was created (polls /v3/candidates).", delivery(vec![]))
-            .example(json!({"candidate": candidate})),
+        TriggerDescriptor::new::<NoParams, NewCandidateOutput>(
+            "new_candidate",
+            "A candidate was created (polls /v3/candidates).",
+            delivery(vec![]),
+        )
+        .example(json!({"candidate": candidate})),
         TriggerDescriptor::new::<NoParams, NewApplicationOutput>(
             "new_application",
             "A candidate or prospect applied.",
@@ -116,8 +126,10 @@ pub fn descriptors() -> Vec<TriggerDescriptor> {
             "An application was marked hired; carries the offer and who interviewed the candidate.",
             delivery(vec!["hire_candidate"]),
         )
-        .example(json!({"candidate": candidate, "application": application, "job": job, "offer": offer,
-            "interviewers": interviewers})),
+        .example(
+            json!({"candidate": candidate, "application": application, "job": job, "offer": offer,
+            "interviewers": interviewers}),
+        ),
         TriggerDescriptor::new::<NoParams, CandidateRejectedOutput>(
             "candidate_rejected",
             "An application was rejected.",
@@ -129,11 +141,21 @@ pub fn descriptors() -> Vec<TriggerDescriptor> {
             "An interview is scheduled (polls /v3/interviews: Greenhouse sends no such webhook).",
             delivery(vec![]),
         )
-        .example(json!({"interview": interview, "candidate": candidate, "application": application, "job": job,
-            "interviewers": interviewers})),
-        TriggerDescriptor::new::<NoParams, OfferOutput>("offer_created", "An offer was created.", delivery(vec!["offer_created"]))
-            .example(json!({"offer": offer, "candidate": candidate, "application": application, "job": job})),
-        TriggerDescriptor::new::<NoParams, OfferOutput>("offer_accepted", "An offer was accepted (polls /v3/offers).", delivery(vec![]))
-            .example(json!({"offer": offer, "candidate": candidate, "application": application, "job": job})),
+        .example(
+            json!({"interview": interview, "candidate": candidate, "application": application, "job": job,
+            "interviewers": interviewers}),
+        ),
+        TriggerDescriptor::new::<NoParams, OfferOutput>(
+            "offer_created",
+            "An offer was created.",
+            delivery(vec!["offer_created"]),
+        )
+        .example(json!({"offer": offer, "candidate": candidate, "application": application, "job": job})),
+        TriggerDescriptor::new::<NoParams, OfferOutput>(
+            "offer_accepted",
+            "An offer was accepted (polls /v3/offers).",
+            delivery(vec![]),
+        )
+        .example(json!({"offer": offer, "candidate": candidate, "application": application, "job": job})),
     ]
 }

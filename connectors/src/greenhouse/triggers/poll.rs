@@ -90,8 +90,13 @@ pub async fn poll_trigger(client: &GreenhouseClient, request: &PollRequest) -> R
                 .into_iter()
                 .map(|r| {
                     let id = r.id;
-                    event(request, event_id("new_candidate", "candidate", id), &r.stamp,
-                        json!({"candidate": pending_candidate(r.record)}), [Some(id), None, None])
+                    event(
+                        request,
+                        event_id("new_candidate", "candidate", id),
+                        &r.stamp,
+                        json!({"candidate": pending_candidate(r.record)}),
+                        [Some(id), None, None],
+                    )
                 })
                 .collect();
             (events, cursor)
@@ -107,19 +112,37 @@ pub async fn poll_trigger(client: &GreenhouseClient, request: &PollRequest) -> R
         }
         "application_stage_changed" => stage_changes(client, request).await?,
         "interview_scheduled" => {
-            let (rows, cursor) =
-                list_window::<Interview>(client, request, "/v3/interviews", "updated_at", &[("status", "scheduled")]).await?;
+            let (rows, cursor) = list_window::<Interview>(
+                client,
+                request,
+                "/v3/interviews",
+                "updated_at",
+                &[("status", "scheduled")],
+            )
+            .await?;
             let events = rows
                 .into_iter()
                 .map(|r| {
                     let i = r.record;
                     let ids = [None, Some(i.application_id), i.job_id];
                     let interview = InterviewOut {
-                        id: i.id, application_id: i.application_id, job_id: i.job_id, starts_at: i.starts_at,
-                        ends_at: i.ends_at, status: i.status, location: i.location,
-                        video_conferencing_url: i.video_conferencing_url, interviewers: Vec::new(),
+                        id: i.id,
+                        application_id: i.application_id,
+                        job_id: i.job_id,
+                        starts_at: i.starts_at,
+                        ends_at: i.ends_at,
+                        status: i.status,
+                        location: i.location,
+                        video_conferencing_url: i.video_conferencing_url,
+                        interviewers: Vec::new(),
                     };
-                    event(request, event_id("interview_scheduled", "interview", r.id), &r.stamp, json!({"interview": interview}), ids)
+                    event(
+                        request,
+                        event_id("interview_scheduled", "interview", r.id),
+                        &r.stamp,
+                        json!({"interview": interview}),
+                        ids,
+                    )
                 })
                 .collect();
             (events, cursor)
@@ -132,9 +155,15 @@ pub async fn poll_trigger(client: &GreenhouseClient, request: &PollRequest) -> R
             })
             .await?
         }
-        other => return Err(ActionError::invalid_input(format!("greenhouse has no trigger {other}")).with_field("trigger")),
+        other => {
+            return Err(ActionError::invalid_input(format!("greenhouse has no trigger {other}")).with_field("trigger"));
+        }
     };
-    Ok(PollBatch { events, cursor, more: false })
+    Ok(PollBatch {
+        events,
+        cursor,
+        more: false,
+    })
 }
 
 async fn applications(
@@ -152,7 +181,13 @@ async fn applications(
         .map(|r| {
             let a = r.record;
             let ids = [Some(a.candidate_id), Some(a.id), a.job_id];
-            event(request, event_id(&request.trigger, "application", a.id), &r.stamp, json!({"application": application_out(a, None)}), ids)
+            event(
+                request,
+                event_id(&request.trigger, "application", a.id),
+                &r.stamp,
+                json!({"application": application_out(a, None)}),
+                ids,
+            )
         })
         .collect();
     Ok((events, cursor))
@@ -172,7 +207,13 @@ async fn offers(
         .map(|r| {
             let o = r.record;
             let ids = [o.candidate_id, Some(o.application_id), o.job_id];
-            event(request, event_id(&request.trigger, "offer", o.id), &r.stamp, json!({"offer": offer_out(o)}), ids)
+            event(
+                request,
+                event_id(&request.trigger, "offer", o.id),
+                &r.stamp,
+                json!({"offer": offer_out(o)}),
+                ids,
+            )
         })
         .collect();
     Ok((events, cursor))
@@ -180,18 +221,28 @@ async fn offers(
 
 /// Stage moves: new `/v3/application_stages` rows; the previous stage comes from each
 /// application's stage history (an application's first stage is not a move).
-async fn stage_changes(client: &GreenhouseClient, request: &PollRequest) -> Result<(Vec<TriggerEvent>, Value), ActionError> {
+async fn stage_changes(
+    client: &GreenhouseClient,
+    request: &PollRequest,
+) -> Result<(Vec<TriggerEvent>, Value), ActionError> {
     let params = StageParams::from_params(&request.params)?;
-    let (rows, cursor) = list_window::<ApplicationStage>(client, request, "/v3/application_stages", "created_at", &[]).await?;
+    let (rows, cursor) =
+        list_window::<ApplicationStage>(client, request, "/v3/application_stages", "created_at", &[]).await?;
     if rows.is_empty() {
         return Ok((Vec::new(), cursor));
     }
     let app_ids: Vec<i64> = rows.iter().map(|r| r.record.application_id).collect();
-    let history: Vec<ApplicationStage> =
-        client.list_by_ids("/v3/application_stages", "application_ids", &app_ids, &[]).await?;
-    let moves: Vec<(Listed<ApplicationStage>, i64)> =
-        rows.into_iter().filter_map(|r| previous_stage(&history, &r.record).map(|from| (r, from))).collect();
-    let stage_ids: Vec<i64> = moves.iter().flat_map(|(r, from)| [r.record.job_interview_stage_id, *from]).collect();
+    let history: Vec<ApplicationStage> = client
+        .list_by_ids("/v3/application_stages", "application_ids", &app_ids, &[])
+        .await?;
+    let moves: Vec<(Listed<ApplicationStage>, i64)> = rows
+        .into_iter()
+        .filter_map(|r| previous_stage(&history, &r.record).map(|from| (r, from)))
+        .collect();
+    let stage_ids: Vec<i64> = moves
+        .iter()
+        .flat_map(|(r, from)| [r.record.job_interview_stage_id, *from])
+        .collect();
     let names: HashMap<i64, String> = stage_names(client, &stage_ids).await?;
     let events = moves
         .into_iter()

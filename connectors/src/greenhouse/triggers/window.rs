@@ -50,13 +50,21 @@ impl Window {
             Some(c) => (c.until - OVERLAP, c.seen.into_iter().collect()),
             None => (since, HashSet::new()),
         };
-        Self { field, from: from.min(now), to: now, seen }
+        Self {
+            field,
+            from: from.min(now),
+            to: now,
+            seen,
+        }
     }
 
     /// The query parameter `(field, "gte|from|lte|to")`.
     #[must_use]
     pub fn param(&self) -> (String, String) {
-        (self.field.to_owned(), format!("gte|{}|lte|{}", iso(self.from), iso(self.to)))
+        (
+            self.field.to_owned(),
+            format!("gte|{}|lte|{}", iso(self.from), iso(self.to)),
+        )
     }
 
     /// Whether a record with `id` and `stamp` was already emitted by an earlier poll.
@@ -70,10 +78,22 @@ impl Window {
     pub fn advance(&self, emitted: impl IntoIterator<Item = (i64, String)>) -> Value {
         let next_from = self.to - OVERLAP;
         let keep = |stamp: &str| stamp.parse::<DateTime<Utc>>().is_ok_and(|t| t >= next_from);
-        let mut seen: Vec<(i64, String)> =
-            self.seen.iter().cloned().chain(emitted).filter(|(_, s)| keep(s)).collect::<HashSet<_>>().into_iter().collect();
+        let mut seen: Vec<(i64, String)> = self
+            .seen
+            .iter()
+            .cloned()
+            .chain(emitted)
+            .filter(|(_, s)| keep(s))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         seen.sort();
-        serde_json::to_value(WindowCursor { field: self.field.to_owned(), until: self.to, seen }).unwrap_or(Value::Null)
+        serde_json::to_value(WindowCursor {
+            field: self.field.to_owned(),
+            until: self.to,
+            seen,
+        })
+        .unwrap_or(Value::Null)
     }
 }
 
@@ -87,10 +107,23 @@ mod tests {
 
     #[test]
     fn first_poll_starts_at_since_and_next_overlaps() {
-        let w = Window::plan("updated_at", None, at("2026-11-01T00:00:00Z"), at("2026-11-28T12:00:00Z"));
+        let w = Window::plan(
+            "updated_at",
+            None,
+            at("2026-11-01T00:00:00Z"),
+            at("2026-11-28T12:00:00Z"),
+        );
         assert_eq!(w.param().1, "gte|2026-11-01T00:00:00.000Z|lte|2026-11-28T12:00:00.000Z");
-        let cursor = w.advance(vec![(7, "2026-11-28T11:59:30.000Z".into()), (5, "2026-11-20T00:00:00.000Z".into())]);
-        let next = Window::plan("updated_at", Some(&cursor), at("2026-11-01T00:00:00Z"), at("2026-11-28T12:05:00Z"));
+        let cursor = w.advance(vec![
+            (7, "2026-11-28T11:59:30.000Z".into()),
+            (5, "2026-11-20T00:00:00.000Z".into()),
+        ]);
+        let next = Window::plan(
+            "updated_at",
+            Some(&cursor),
+            at("2026-11-01T00:00:00Z"),
+            at("2026-11-28T12:05:00Z"),
+        );
         assert_eq!(next.from, at("2026-11-28T11:58:00Z"));
         assert!(next.already_seen(7, "2026-11-28T11:59:30.000Z"));
         // Outside the overlap: forgotten, since it cannot come back in this window.
@@ -101,9 +134,19 @@ mod tests {
 
     #[test]
     fn cursor_of_another_field_is_ignored() {
-        let w = Window::plan("created_at", None, at("2026-11-01T00:00:00Z"), at("2026-11-02T00:00:00Z"));
+        let w = Window::plan(
+            "created_at",
+            None,
+            at("2026-11-01T00:00:00Z"),
+            at("2026-11-02T00:00:00Z"),
+        );
         let c = w.advance(Vec::new());
-        let other = Window::plan("updated_at", Some(&c), at("2026-10-01T00:00:00Z"), at("2026-11-02T00:00:00Z"));
+        let other = Window::plan(
+            "updated_at",
+            Some(&c),
+            at("2026-10-01T00:00:00Z"),
+            at("2026-11-02T00:00:00Z"),
+        );
         assert_eq!(other.from, at("2026-10-01T00:00:00Z"));
     }
 }

@@ -124,7 +124,12 @@ fn write_fields(out: &mut String, shape: &Shape, indent: usize, depth: usize) ->
         }
         let need = if f.required { "required" } else { "optional" };
         let description = f.description.lines().next().unwrap_or_default();
-        writeln!(out, "{pad}{:<width$}  {kind}, {need}{}{description}", f.name, if description.is_empty() { "" } else { ": " })?;
+        writeln!(
+            out,
+            "{pad}{:<width$}  {kind}, {need}{}{description}",
+            f.name,
+            if description.is_empty() { "" } else { ": " }
+        )?;
         let nested = match &f.shape {
             Shape::List { items } => items.as_ref(),
             other => other,

@@ -26,10 +26,11 @@ fn pick_email(value: &Value, preferred: &[&str], fall_back_to_first: bool) -> Re
     if let Some(s) = value.as_str() {
         return Ok(Value::from(s));
     }
-    if let Ok(primary) = value.get_attr("primary_email") {
-        if primary.as_str().is_some_and(|s| !s.is_empty()) && preferred.contains(&"work") {
-            return Ok(primary);
-        }
+    if let Ok(primary) = value.get_attr("primary_email")
+        && primary.as_str().is_some_and(|s| !s.is_empty())
+        && preferred.contains(&"work")
+    {
+        return Ok(primary);
     }
     let list = match value.get_attr("email_addresses") {
         Ok(list) if !list.is_undefined() && !list.is_none() => list,
@@ -44,9 +45,8 @@ fn pick_email(value: &Value, preferred: &[&str], fall_back_to_first: bool) -> Re
     let mut first = None;
     let mut by_type: Vec<(String, Value)> = Vec::new();
     for item in list.try_iter()? {
-        let address = item.get_attr("value").ok().filter(|v| v.as_str().is_some()).or_else(|| {
-            item.as_str().map(Value::from)
-        });
+        let address =
+            item.get_attr("value").ok().filter(|v| v.as_str().is_some()).or_else(|| item.as_str().map(Value::from));
         let Some(address) = address else { continue };
         let kind = item.get_attr("type").ok().and_then(|t| t.as_str().map(str::to_ascii_lowercase));
         if first.is_none() {
@@ -96,9 +96,9 @@ pub fn date(value: &Value, format: Option<&str>, tz: Option<&str>) -> Result<Val
         return Err(Error::new(ErrorKind::InvalidOperation, format!("invalid date format {format:?}")));
     }
     let zone: chrono_tz::Tz = match tz {
-        Some(name) => name
-            .parse()
-            .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("unknown time zone {name:?}")))?,
+        Some(name) => {
+            name.parse().map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("unknown time zone {name:?}")))?
+        }
         None => chrono_tz::UTC,
     };
     let bad = || Error::new(ErrorKind::InvalidOperation, format!("expects a date or date-time, got {}", value.kind()));
@@ -112,7 +112,10 @@ pub fn date(value: &Value, format: Option<&str>, tz: Option<&str>) -> Result<Val
         } else if let Ok(ndt) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
             Some(Utc.from_utc_datetime(&ndt))
         } else {
-            return Err(Error::new(ErrorKind::InvalidOperation, "is not a date or date-time (expected RFC 3339 or YYYY-MM-DD)"));
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "is not a date or date-time (expected RFC 3339 or YYYY-MM-DD)",
+            ));
         }
     } else if let Some(secs) = value.as_i64() {
         Utc.timestamp_opt(secs, 0).single()
@@ -134,9 +137,5 @@ pub fn default(value: &Value, args: Rest<Value>) -> Result<Value, Error> {
         Some(flag) => flag.is_true(),
         None => false,
     };
-    if value.is_undefined() || value.is_none() || (lax && !value.is_true()) {
-        Ok(fallback)
-    } else {
-        Ok(value.clone())
-    }
+    if value.is_undefined() || value.is_none() || (lax && !value.is_true()) { Ok(fallback) } else { Ok(value.clone()) }
 }

@@ -113,7 +113,9 @@ impl ExprEngine {
             TemplateNode::Expression(expr) => {
                 let start = s.find(expr.as_str()).unwrap_or(0);
                 match self.env.compile_expression_owned(expr.clone()) {
-                    Ok(compiled) => Analysis { references: sorted(compiled.undeclared_variables(true)), syntax_error: None },
+                    Ok(compiled) => {
+                        Analysis { references: sorted(compiled.undeclared_variables(true)), syntax_error: None }
+                    }
                     Err(e) => Analysis {
                         references: Vec::new(),
                         syntax_error: Some(SyntaxProblem {
@@ -262,9 +264,9 @@ fn contains_undefined(value: &minijinja::Value, depth: usize) -> bool {
         ValueKind::Seq | ValueKind::Iterable => {
             value.try_iter().is_ok_and(|mut it| it.any(|v| contains_undefined(&v, depth + 1)))
         }
-        ValueKind::Map => value.try_iter().is_ok_and(|mut keys| {
-            keys.any(|k| value.get_item(&k).is_ok_and(|v| contains_undefined(&v, depth + 1)))
-        }),
+        ValueKind::Map => value
+            .try_iter()
+            .is_ok_and(|mut keys| keys.any(|k| value.get_item(&k).is_ok_and(|v| contains_undefined(&v, depth + 1)))),
         _ => false,
     }
 }

@@ -47,7 +47,10 @@ fn hr_filters_work_on_greenhouse_payloads() {
         render("{{ trigger.application.applied_at | date('%d.%m.%Y %H:%M', 'Europe/Berlin') }}", &scope).unwrap(),
         json!("27.10.2017 16:44")
     );
-    assert_eq!(render("{{ trigger.offer.starts_on | date('%B %-d, %Y') }}", &scope).unwrap(), json!("December 1, 2026"));
+    assert_eq!(
+        render("{{ trigger.offer.starts_on | date('%B %-d, %Y') }}", &scope).unwrap(),
+        json!("December 1, 2026")
+    );
     assert_eq!(render("{{ trigger.candidate.photo_url | default('none') }}", &scope).unwrap(), json!("none"));
     assert_eq!(render("{{ trigger.candidate.nickname | default('x') }}", &scope).unwrap(), json!("x"));
     // The v1 candidate object carries the same email list.
@@ -84,7 +87,9 @@ fn undefined_is_an_error_naming_the_step_and_field() {
     let engine = ExprEngine::new();
     let with = Template::new(
         "step `employee`, `with`",
-        TemplateNode::from_json(&json!({ "firstName": "{{ trigger.candidate.first_name }}", "hireDate": "{{ trigger.offer.start }}" })),
+        TemplateNode::from_json(
+            &json!({ "firstName": "{{ trigger.candidate.first_name }}", "hireDate": "{{ trigger.offer.start }}" }),
+        ),
     );
     let err = engine.render_value(&with, &scope).unwrap_err();
     assert_eq!(err.to_string(), "step `employee`, `with`, field `hireDate`: `trigger.offer.start` is undefined");
@@ -116,7 +121,10 @@ fn conditions_and_lists() {
     assert!(cond("{{ trigger.nope }}").is_err());
     assert!(cond("{{ trigger.candidate.last_name is startingwith('Sm') }}").unwrap());
     let items = engine
-        .eval_list(&Template::new("step `x`, `for_each`", TemplateNode::from_string("{{ trigger.interviewers }}")), &scope)
+        .eval_list(
+            &Template::new("step `x`, `for_each`", TemplateNode::from_string("{{ trigger.interviewers }}")),
+            &scope,
+        )
         .unwrap();
     assert_eq!(items.len(), 2);
     let err = engine

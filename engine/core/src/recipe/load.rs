@@ -104,7 +104,8 @@ fn load_root(load: &mut FileLoad<'_>, file: &Path, text: &str) -> Option<Recipe>
         None => Vec::new(),
     };
     let mut error_scope = RefScope { in_on_error: true, ..main_scope };
-    let on_error = on_error_node.and_then(|node| load_steps(load, node, "on_error", &mut error_scope)).unwrap_or_default();
+    let on_error =
+        on_error_node.and_then(|node| load_steps(load, node, "on_error", &mut error_scope)).unwrap_or_default();
 
     Some(Recipe {
         name: name?,
@@ -256,7 +257,8 @@ fn load_connector_trigger(
             params.push((key.clone(), value.clone()));
         } else {
             let candidates = CONNECTOR_TRIGGER_KEYS.iter().copied().chain(param_names.iter().copied());
-            load.sink.error(key.at, format!("unknown key `{}` in trigger{}", key.name, did_you_mean(&key.name, candidates)));
+            load.sink
+                .error(key.at, format!("unknown key `{}` in trigger{}", key.name, did_you_mean(&key.name, candidates)));
         }
     }
     let params_node = Node { value: NodeValue::Map(params), at: node.at, offset: node.offset };
@@ -324,7 +326,7 @@ fn load_connector_trigger(
     let (Some(conn), Some(t), Some(delivery)) = (conn, trigger_desc, delivery) else {
         return (None, trigger_desc.map(|t| t.output.clone()), owner);
     };
-    let trigger = Trigger::Connector(ConnectorTrigger {
+    let trigger = Trigger::Connector(Box::new(ConnectorTrigger {
         connection: conn.name.clone(),
         connector: conn.connector.clone(),
         event: t.name.to_owned(),
@@ -334,7 +336,7 @@ fn load_connector_trigger(
         when,
         environment,
         params: params_json,
-    });
+    }));
     (Some(trigger), Some(t.output.clone()), owner)
 }
 
@@ -427,10 +429,7 @@ fn environment_of(load: &mut FileLoad<'_>, node: &Node, conn: Option<&Connection
         match &conn.environment {
             Some(actual) if actual != env => load.sink.error(
                 node.at,
-                format!(
-                    "this recipe is pinned to environment `{env}`, but connection `{}` is `{actual}`",
-                    conn.name
-                ),
+                format!("this recipe is pinned to environment `{env}`, but connection `{}` is `{actual}`", conn.name),
             ),
             None => load.sink.error(
                 node.at,

@@ -39,7 +39,7 @@ pub struct Recipe {
 #[derive(Debug, Clone)]
 pub enum Trigger {
     /// A connector's trigger (`greenhouse.candidate_hired`).
-    Connector(ConnectorTrigger),
+    Connector(Box<ConnectorTrigger>),
     /// A clock: cron or a fixed interval, no connector.
     Clock(ClockTrigger),
 }
@@ -125,10 +125,9 @@ impl Schedule {
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
             Self::Every(every) => chrono::Duration::from_std(*every).ok().and_then(|d| after.checked_add_signed(d)),
-            Self::Cron { cron, timezone, .. } => cron
-                .find_next_occurrence(&after.with_timezone(timezone), false)
-                .ok()
-                .map(|t| t.with_timezone(&Utc)),
+            Self::Cron { cron, timezone, .. } => {
+                cron.find_next_occurrence(&after.with_timezone(timezone), false).ok().map(|t| t.with_timezone(&Utc))
+            }
         }
     }
 }
@@ -206,7 +205,12 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { attempts: 3, backoff: Backoff::Exponential, initial: Duration::from_secs(10), max: Duration::from_secs(600) }
+        Self {
+            attempts: 3,
+            backoff: Backoff::Exponential,
+            initial: Duration::from_secs(10),
+            max: Duration::from_secs(600),
+        }
     }
 }
 

@@ -88,9 +88,29 @@ pub(crate) fn clock_shape() -> Shape {
 
 /// Method names MiniJinja allows on strings, maps and lists.
 const STRING_METHODS: &[&str] = &[
-    "upper", "lower", "title", "capitalize", "strip", "lstrip", "rstrip", "split", "splitlines", "replace",
-    "startswith", "endswith", "count", "find", "rfind", "isalpha", "isdigit", "isupper", "islower", "isspace",
-    "isalnum", "format", "join",
+    "upper",
+    "lower",
+    "title",
+    "capitalize",
+    "strip",
+    "lstrip",
+    "rstrip",
+    "split",
+    "splitlines",
+    "replace",
+    "startswith",
+    "endswith",
+    "count",
+    "find",
+    "rfind",
+    "isalpha",
+    "isdigit",
+    "isupper",
+    "islower",
+    "isspace",
+    "isalnum",
+    "format",
+    "join",
 ];
 const MAP_METHODS: &[&str] = &["keys", "values", "items", "get"];
 const LIST_METHODS: &[&str] = &["count", "index"];
@@ -178,16 +198,13 @@ fn step_not_visible(id: &str, scope: &RefScope) -> String {
         return format!("step `{id}` cannot read its own output");
     }
     match scope.all_ids.get(id) {
-        None => format!(
-            "step `{id}` does not exist{}",
-            did_you_mean(id, scope.steps.iter().map(|(s, _)| s.as_str()))
-        ),
-        Some(StepPlace::Inner(parent)) if !scope.steps.iter().any(|(s, _)| s == parent) => format!(
-            "step `{id}` is inside `for_each` step `{parent}`, which has not run yet here"
-        ),
-        Some(StepPlace::Inner(parent)) => format!(
-            "step `{id}` is inside `for_each` step `{parent}`; outside it read `steps.{parent}[i].{id}`"
-        ),
+        None => format!("step `{id}` does not exist{}", did_you_mean(id, scope.steps.iter().map(|(s, _)| s.as_str()))),
+        Some(StepPlace::Inner(parent)) if !scope.steps.iter().any(|(s, _)| s == parent) => {
+            format!("step `{id}` is inside `for_each` step `{parent}`, which has not run yet here")
+        }
+        Some(StepPlace::Inner(parent)) => {
+            format!("step `{id}` is inside `for_each` step `{parent}`; outside it read `steps.{parent}[i].{id}`")
+        }
         Some(StepPlace::OnError) => format!("step `{id}` is an `on_error` step and has not run here"),
         Some(StepPlace::Main(_)) => format!("step `{id}` runs later; only earlier steps' outputs can be used"),
     }

@@ -29,7 +29,11 @@ pub(crate) fn collect_ids(
     ids: &mut HashMap<String, StepPlace>,
 ) {
     let mut first_seen: HashMap<String, Position> = HashMap::new();
-    let mut visit = |sink: &mut Sink, list: &Node, place: &dyn Fn(usize) -> StepPlace, ids: &mut HashMap<String, StepPlace>, nested: &mut Vec<(String, Node)>| {
+    let mut visit = |sink: &mut Sink,
+                     list: &Node,
+                     place: &dyn Fn(usize) -> StepPlace,
+                     ids: &mut HashMap<String, StepPlace>,
+                     nested: &mut Vec<(String, Node)>| {
         let NodeValue::List(items) = &list.value else { return };
         for (i, item) in items.iter().enumerate() {
             let Some(id_node) = item.get("id") else { continue };
@@ -166,7 +170,10 @@ fn load_for_each(
             one_expression(load, items_node, s, "for_each")
         }
         _ => {
-            load.sink.error(items_node.at, format!("`for_each` must be an expression giving a list, found {}", items_node.kind()));
+            load.sink.error(
+                items_node.at,
+                format!("`for_each` must be an expression giving a list, found {}", items_node.kind()),
+            );
             None
         }
     };
@@ -175,7 +182,10 @@ fn load_for_each(
             if !is_identifier(name) {
                 load.sink.error(node.at, format!("`as: {name}` must be letters, digits and `_`"));
             } else if RESERVED_NAMES.contains(&name) || scope.locals.iter().any(|(n, _)| n == name) {
-                load.sink.error(node.at, format!("`as: {name}` would hide `{name}` from the steps inside; pick another name"));
+                load.sink.error(
+                    node.at,
+                    format!("`as: {name}` would hide `{name}` from the steps inside; pick another name"),
+                );
             }
             name.to_owned()
         }
@@ -243,7 +253,10 @@ fn load_action(
     let label = format!("`{}.{}`", descriptor.name, action.name);
     output = StepOutput { shape: Some(action.output.clone()), owner: format!("the output of {label}") };
     if !action.available {
-        load.sink.warning(action_node.at, format!("action {label} is not yet available: runs will fail at this step until it is implemented"));
+        load.sink.warning(
+            action_node.at,
+            format!("action {label} is not yet available: runs will fail at this step until it is implemented"),
+        );
     }
     let connection = match fields.get("connection") {
         Some(node) => connection_of(load, node, what).and_then(|c| {
@@ -269,11 +282,17 @@ fn load_action(
             match fitting.as_slice() {
                 [one] => Some(one.clone()),
                 [] => {
-                    load.sink.error(fields.node.at, format!("{what} needs a `{}` connection, and hirewire.yaml defines none", descriptor.name));
+                    load.sink.error(
+                        fields.node.at,
+                        format!("{what} needs a `{}` connection, and hirewire.yaml defines none", descriptor.name),
+                    );
                     None
                 }
                 many => {
-                    load.sink.error(fields.node.at, format!("{what} must say which `connection:` to use: {}", many.join(", ")));
+                    load.sink.error(
+                        fields.node.at,
+                        format!("{what} must say which `connection:` to use: {}", many.join(", ")),
+                    );
                     None
                 }
             }
@@ -306,7 +325,10 @@ fn action_of<'a>(load: &mut FileLoad<'a>, node: &Node) -> Option<(&'a ConnectorD
     let full = expect_string(&mut load.sink, node, "action")?;
     let registry = load.cx.registry;
     let Some((connector, action)) = full.split_once('.') else {
-        load.sink.error(node.at, format!("`action` must be `<connector>.<action>`, e.g. `slack.post_message`, not `{full}`"));
+        load.sink.error(
+            node.at,
+            format!("`action` must be `<connector>.<action>`, e.g. `slack.post_message`, not `{full}`"),
+        );
         return None;
     };
     let Some(descriptor) = registry.iter().find(|d| d.name == connector) else {
@@ -347,7 +369,10 @@ fn retry_of(sink: &mut Sink, node: &Node) -> Option<RetryPolicy> {
             "fixed" => policy.backoff = Backoff::Fixed,
             other => sink.error(
                 n.at,
-                format!("`backoff` must be exponential or fixed, not `{other}`{}", did_you_mean(other, ["exponential", "fixed"])),
+                format!(
+                    "`backoff` must be exponential or fixed, not `{other}`{}",
+                    did_you_mean(other, ["exponential", "fixed"])
+                ),
             ),
         }
     }

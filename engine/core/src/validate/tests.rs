@@ -131,7 +131,7 @@ fn recipe_cases() -> Vec<(&'static str, String)> {
         ("not_a_mapping", "- name: x\n".to_owned()),
         ("unknown_top_level_key", edit("trigger:\n  connection", "trigers:\n  connection")),
         ("bad_recipe_name", edit("name: hired-to-bamboohr", "name: Hired_To_BambooHR")),
-        ("missing_steps", format!("{STAGE_HEADER}")),
+        ("missing_steps", STAGE_HEADER.to_owned()),
         ("unknown_trigger_connection", edit("connection: greenhouse", "connection: greenhose")),
         ("unknown_event", edit("event: candidate_hired", "event: candidate_hird")),
         ("unknown_trigger_param", format!("{STAGE_HEADER}  form_stage: Offer\n{SLACK_STEP}")),
@@ -179,7 +179,7 @@ fn recipe_cases() -> Vec<(&'static str, String)> {
         ("not_yet_available_trigger", edit("event: candidate_hired", "event: offer_accepted")),
         ("clock_trigger_without_schedule", format!("name: digest\ntrigger:\n  timezone: America/New_York\n{SLACK_STEP}")),
         ("clock_trigger_bad_timezone", format!("name: digest\ntrigger:\n  schedule: \"0 8 * * 1-5\"\n  timezone: America/New_Yrok\n{SLACK_STEP}")),
-        ("clock_trigger_has_no_candidate", format!("name: digest\ntrigger:\n  every: 1h\nsteps:\n  - id: notify\n    action: slack.post_message\n    with: {{ channel: \"#x\", text: \"{{{{ trigger.candidate.id }}}}\" }}\n")),
+        ("clock_trigger_has_no_candidate", "name: digest\ntrigger:\n  every: 1h\nsteps:\n  - id: notify\n    action: slack.post_message\n    with: { channel: \"#x\", text: \"{{ trigger.candidate.id }}\" }\n".to_owned()),
         ("if_is_text", edit("if: \"{{ steps.employee.created }}\"", "if: \"created: {{ steps.employee.created }}\"")),
         ("zero_concurrency", edit("concurrency: 4", "concurrency: 0")),
         ("env_syntax_in_recipe", edit("channel: \"#people-ops\"", "channel: \"${SLACK_CHANNEL}\"")),
@@ -214,10 +214,22 @@ fn config_cases() -> Vec<(&'static str, String)> {
         ("unknown_setting", edit("api_key: ${BAMBOO_KEY}", "api_kee: ${BAMBOO_KEY}")),
         ("missing_required_setting", edit("    company_domain: acme\n", "")),
         ("missing_connector_key", edit("    connector: slack\n", "")),
-        ("wrong_setting_type", edit("    user_email: ops@acme.example\n  gh_sandbox", "    user_email: ops@acme.example\n    max_requests: lots\n  gh_sandbox")),
+        (
+            "wrong_setting_type",
+            edit(
+                "    user_email: ops@acme.example\n  gh_sandbox",
+                "    user_email: ops@acme.example\n    max_requests: lots\n  gh_sandbox",
+            ),
+        ),
         ("setting_not_in_choices", edit("environment: production", "environment: prod")),
         ("secret_value_not_in_choices", edit("environment: production", "environment: ${GH_SECRET}")),
-        ("bad_engine_settings", format!("listen: localhost\ntimezone: Europe/Berln\nretention: forever\ndatabase: mysql://x\n{}", CONFIG.replacen("timezone: Europe/Berlin\n", "", 1))),
+        (
+            "bad_engine_settings",
+            format!(
+                "listen: localhost\ntimezone: Europe/Berln\nretention: forever\ndatabase: mysql://x\n{}",
+                CONFIG.replacen("timezone: Europe/Berlin\n", "", 1)
+            ),
+        ),
         ("listen_from_env_not_echoed", format!("listen: ${{LISTEN}}\n{CONFIG}")),
         ("bad_variable_syntax", edit("${GH_ID:-abc}", "${GH-ID}")),
     ]
@@ -260,8 +272,12 @@ fn database_url_env_overrides_and_secrets_stay_hidden() {
         "TOKEN" => Some("api-s3cret".to_owned()),
         _ => None,
     };
-    let (parsed, diagnostics) =
-        parse_config(Path::new("hirewire.yaml"), "database: sqlite://x.db\napi_token: ${TOKEN}\n", &registry(), &lookup);
+    let (parsed, diagnostics) = parse_config(
+        Path::new("hirewire.yaml"),
+        "database: sqlite://x.db\napi_token: ${TOKEN}\n",
+        &registry(),
+        &lookup,
+    );
     assert_eq!(diagnostics, vec![]);
     assert_eq!(parsed.database.expose_secret(), "postgres://u:pw-s3cret@db/hw");
     assert_eq!(parsed.api_token.as_ref().map(|t| t.expose_secret().to_owned()), Some("api-s3cret".into()));
@@ -319,7 +335,10 @@ fn paths_select_files_and_missing_paths_are_usage_errors() {
     assert_eq!(all.error_count(), 2, "{all}");
     assert!(all.diagnostics.iter().all(|d| d.file.ends_with("bad.yaml")));
     let missing = PathBuf::from("/nonexistent/recipes");
-    assert_eq!(validate_paths(dir.path(), &[missing.clone()], &registry(), &env), Err(UsageError::PathNotFound(missing)));
+    assert_eq!(
+        validate_paths(dir.path(), std::slice::from_ref(&missing), &registry(), &env),
+        Err(UsageError::PathNotFound(missing))
+    );
     let project = load_project(dir.path(), &registry(), &env).unwrap_err();
     assert_eq!(project.error_count(), 2);
 }

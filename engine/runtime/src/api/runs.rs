@@ -99,7 +99,7 @@ pub async fn retry_run(State(state): State<AppState>, Path(id): Path<String>, bo
     let requested_by = body.requested_by.unwrap_or_else(|| "api".to_owned());
     match state.store.requeue_run(&id, body.from_step.as_deref(), version, Some(&requested_by)).await {
         Ok(new_id) => {
-            state.wake.notify_one();
+            crate::wakeup::announce_runs(&state.store, &state.wake).await;
             (StatusCode::ACCEPTED, Json(json!({ "retry_of": id, "run_id": new_id }))).into_response()
         }
         Err(StoreError::RunNotFound(_)) => (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no run `{id}`") }))).into_response(),

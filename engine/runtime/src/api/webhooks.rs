@@ -61,7 +61,7 @@ pub async fn receive_webhook(
                 metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => run.recipe.clone(), "source" => "webhook").increment(1);
             }
             if !run_ids.is_empty() {
-                state.wake.notify_one();
+                crate::wakeup::announce_runs(&state.store, &state.wake).await;
             }
             (
                 StatusCode::OK,

@@ -25,6 +25,10 @@ pub use steps::StepFailure;
 /// The step id under which the completed trigger event is recorded.
 pub const TRIGGER_STEP_ID: &str = "trigger";
 
+/// Parses a recipe version from its stored YAML source (for runs recorded
+/// with a version this process has not loaded, e.g. before a restart).
+pub type VersionLoader = dyn Fn(&str) -> Option<Recipe> + Send + Sync;
+
 /// What executing a run needs.
 #[derive(Clone)]
 pub struct Executor {
@@ -38,6 +42,8 @@ pub struct Executor {
     pub connections: Connections,
     /// Longest in-process wait before a retry; longer waits give the run back to the queue.
     pub max_inline_retry_wait: Duration,
+    /// Loads recorded versions this process has not seen.
+    pub version_loader: Option<Arc<VersionLoader>>,
 }
 
 /// How a run's execution ended on this node.
@@ -120,8 +126,12 @@ impl Executor {
         if let Some(recipe) = self.recipes.version(&run.recipe_version) {
             return Ok(Some(recipe));
         }
-        // A version from before a restart: fall back to the current recipe only if it is that version.
-        Ok(self.recipes.current(&run.recipe).filter(|r| r.version == run.recipe_version))
+        // A version recorded before a restart (or on another node): parse its stored source.
+        let Some(loader) = &self.version_loader else { return Ok(None) };
+        let Some((_, source)) = self.store.recipe_version_source(&run.recipe_version).await? else {
+            return Ok(None);
+        };
+        Ok(loader(&source).filter(|r| r.version == run.recipe_version).map(|r| self.recipes.remember_version(r)))
     }
 
     /// The trigger payload, completed by the connector once and recorded durably.

@@ -159,6 +159,7 @@ async fn execute_case(
         recipes: RecipeBook::new(vec![recipe]),
         connections,
         max_inline_retry_wait: Duration::ZERO,
+        version_loader: None,
     };
     let claimed = store.claim_runs("recipe-test", 1, Duration::from_secs(300)).await?;
     let claimed = claimed.into_iter().next().context("the test run could not be claimed")?;

@@ -86,12 +86,12 @@ fn run_body(detail: &RunDetail) -> Markup {
                 h2 { "Retry" }
                 div.actions {
                     form method="get" action=(format!("/runs/{}/retry", run.id)) {
-                        button.primary type="submit" { "Retry from the start" }
+                        button.primary type="submit" id="retry-from-start" { "Retry from the start" }
                     }
                     @if let Some(step) = failed_step(detail) {
                         form method="get" action=(format!("/runs/{}/retry", run.id)) {
                             input type="hidden" name="from_step" value=(step.step_id);
-                            button.primary type="submit" { "Retry from the failed step " code { (step.step_id) } }
+                            button.primary type="submit" id="retry-from-failed" { "Retry from the failed step " code { (step.step_id) } }
                         }
                     }
                 }

@@ -12,9 +12,47 @@ use crate::test_registry::registry;
 
 /// Fragments that steer random edits into interesting places of the grammar.
 const TOKENS: &[&str] = &[
-    ":", " ", "\n", "  ", "- ", "{", "}", "[", "]", "\"", "'", "{{", "}}", "{%", "%}", "|", "${", "${X:-", "&a", "*a",
-    "<<: *a", "!tag ", "#", "steps.", "trigger.", "run.error", "for_each: ", "as: ", "id: x", "with:", "\t", "ü", "\u{0}",
-    "999999999999999999999999", "-1", "null", "~", "true", "0 8 * * 1-5", "10s", "@daily",
+    ":",
+    " ",
+    "\n",
+    "  ",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    "\"",
+    "'",
+    "{{",
+    "}}",
+    "{%",
+    "%}",
+    "|",
+    "${",
+    "${X:-",
+    "&a",
+    "*a",
+    "<<: *a",
+    "!tag ",
+    "#",
+    "steps.",
+    "trigger.",
+    "run.error",
+    "for_each: ",
+    "as: ",
+    "id: x",
+    "with:",
+    "\t",
+    "ü",
+    "\u{0}",
+    "999999999999999999999999",
+    "-1",
+    "null",
+    "~",
+    "true",
+    "0 8 * * 1-5",
+    "10s",
+    "@daily",
 ];
 
 fn edited_recipe() -> impl Strategy<Value = String> {
@@ -41,7 +79,12 @@ fn check_recipe(text: &str) {
     let registry = registry();
     let (config, _) = parse_config(std::path::Path::new("hirewire.yaml"), CONFIG, &registry, &env);
     let engine = ExprEngine::new();
-    let cx = LoadContext { registry: &registry, connections: &config.connections, timezone: config.timezone, engine: &engine };
+    let cx = LoadContext {
+        registry: &registry,
+        connections: &config.connections,
+        timezone: config.timezone,
+        engine: &engine,
+    };
     let (recipe, diagnostics) = load_recipe(std::path::Path::new("r.yaml"), text, &cx);
     // A loaded recipe has no errors; a rejected one says why.
     assert_eq!(recipe.is_some(), !diagnostics.iter().any(|d| d.severity == crate::Severity::Error));
