@@ -1,6 +1,7 @@
 //! The run store's behaviour, each test run against SQLite (a temp file) and Postgres (a fresh database on
 //! the local server): queue, de-duplication, triggers, history, retention and privacy.
 
+mod cli;
 mod history;
 mod maintenance;
 mod queue;

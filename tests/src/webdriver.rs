@@ -10,7 +10,7 @@ use base64::Engine as _;
 use serde_json::{Value, json};
 
 /// The key W3C WebDriver uses for element references.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecb";
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// An element reference in the current page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +61,8 @@ impl Browser {
             .kill_on_drop(true)
             .spawn()
             .expect("start chromedriver");
+        // reqwest is built without a default TLS provider; chromedriver is plain http, but the builder needs one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -134,7 +136,7 @@ impl Browser {
     pub async fn find(&self, selector: &str) -> Element {
         let found =
             self.command(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": selector }))).await;
-        Element(found[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {selector}")).to_owned())
+        Element(found[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {selector}: {found}")).to_owned())
     }
 
     /// How many elements match `selector`.

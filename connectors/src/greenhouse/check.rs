@@ -46,10 +46,20 @@ pub async fn check_connection(client: &GreenhouseClient, user_email: &str) -> Ve
         return items;
     }
     let user = client.acting_user_id().await;
-    items.push(item(
-        "user lookup",
-        user.as_ref().map(|id| format!("{user_email} is user {id}")),
-    ));
+    match &user {
+        Err(e) if e.status == Some(403) => items.push(CheckItem {
+            what: "user lookup".into(),
+            ok: false,
+            detail: format!(
+                "403 — the credential lacks harvest:users:list, needed to resolve {user_email} ({})",
+                e.message
+            ),
+        }),
+        _ => items.push(item(
+            "user lookup",
+            user.as_ref().map(|id| format!("{user_email} is user {id}")),
+        )),
+    }
     if user.is_err() {
         return items;
     }

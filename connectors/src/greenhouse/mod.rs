@@ -1,6 +1,13 @@
 //! Greenhouse Recruiting (Harvest API v3): OAuth client credentials or an API key,
 //! cursor pagination, the shared rate budget, triggers by webhook and by poll, actions,
 //! and the sandbox fake. Facts: `reference/greenhouse-api.md`.
+//!
+//! Choices where the reference is UNCONFIRMED (the fake is configurable for each):
+//! the token answer's `expires_at` or `expires_in` (both read; 1 h assumed otherwise);
+//! application status values (hires are polled with `status=hired`, rejections by
+//! `rejected_at`); offer status casing (compared case-insensitively); the `offer_created`
+//! webhook body (read nested under `offer` or flat); `POST /v3/candidate_tags` to create a
+//! tag; `PATCH /v3/candidates/{id}` custom fields as `[{name_key, value}]` (v1-like).
 
 pub mod actions;
 pub mod auth;

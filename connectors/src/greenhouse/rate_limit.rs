@@ -47,10 +47,16 @@ impl RateBudget {
                         s.reset_at = None;
                     }
                     match s.remaining {
-                        Some(0) => Some(
-                            s.reset_at
-                                .map_or(Duration::from_secs(1), |r| r.saturating_duration_since(now)),
-                        ),
+                        Some(0) => match s.reset_at {
+                            Some(r) => Some(r.saturating_duration_since(now)),
+                            // A new window's first answers are on their way: they will say when it resets.
+                            None if s.in_flight > 0 => Some(Duration::from_millis(20)),
+                            // No reset announced at all: wait a second, then send one request to learn more.
+                            None => {
+                                s.remaining = Some(1);
+                                Some(Duration::from_secs(1))
+                            }
+                        },
                         Some(n) => {
                             s.remaining = Some(n - 1);
                             s.in_flight += 1;
@@ -188,6 +194,19 @@ mod tests {
             start.elapsed()
         );
         assert_eq!(budget.snapshot(), (Some(5), Some(4)));
+    }
+
+    #[tokio::test]
+    async fn exhausted_budget_without_reset_header_waits_a_second_then_goes_on() {
+        let budget = RateBudget::default();
+        let mut h = http::HeaderMap::new();
+        h.insert("x-ratelimit-limit", 5.into());
+        h.insert("x-ratelimit-remaining", 0.into());
+        budget.acquire().await;
+        budget.complete(Some(&h));
+        let start = Instant::now();
+        budget.acquire().await;
+        assert!(start.elapsed() >= Duration::from_millis(900));
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ pub mod actions;
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod fake;
 #[cfg(test)]
 mod tests;
 
@@ -70,6 +71,6 @@ pub fn descriptor() -> ConnectorDescriptor {
         triggers: Vec::new(),
         actions: actions::action_descriptors(),
         connect,
-        fake: None,
+        fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
     }
 }

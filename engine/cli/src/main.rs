@@ -43,6 +43,8 @@ pub enum Command {
     /// Check connections' credentials, user lookup and permissions.
     #[command(subcommand)]
     Connections(commands::connections::ConnectionsCommand),
+    /// Sandbox + engine + example recipes on SQLite, end to end.
+    Demo(commands::demo::DemoArgs),
     /// Serve local fakes of every connector's API.
     Sandbox(commands::sandbox::SandboxArgs),
 }

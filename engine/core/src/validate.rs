@@ -179,7 +179,7 @@ fn name_of(text: &str) -> Option<(String, Position)> {
     Some((node.as_str()?.to_owned(), node.at))
 }
 
-/// Every `*.yaml`/`*.yml` under `dir` (not `*.test.yaml`), sorted; hidden folders are skipped.
+/// Every `*.yaml`/`*.yml` under `dir` (not `*.test.yaml`), sorted; hidden entries are skipped.
 #[must_use]
 pub fn recipe_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -192,9 +192,11 @@ pub fn recipe_files(dir: &Path) -> Vec<PathBuf> {
             if name.starts_with('.') {
                 continue;
             }
-            if path.is_dir() {
+            // Symlinked folders are not followed (no cycles); symlinked files are read.
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
                 pending.push(path);
-            } else if is_recipe_file(&name) {
+            } else if is_recipe_file(&name) && path.is_file() {
                 out.push(tidy(&path));
             }
         }

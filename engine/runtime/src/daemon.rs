@@ -43,6 +43,9 @@ pub struct DaemonOptions {
     pub listen: Option<SocketAddr>,
     /// Whether to install the Prometheus recorder (once per process).
     pub install_metrics: bool,
+    /// Variables that take precedence over the process environment when
+    /// expanding `${VAR}` in `hirewire.yaml` (the demo points connections at its sandbox).
+    pub env_overrides: std::collections::BTreeMap<String, String>,
 }
 
 impl DaemonOptions {
@@ -55,6 +58,7 @@ impl DaemonOptions {
             scheduler_tick: Duration::from_secs(1),
             listen: None,
             install_metrics: true,
+            env_overrides: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -76,7 +80,7 @@ impl Daemon {
     /// An invalid project (every problem listed), an unreachable database, a
     /// connection that cannot be built, or an address that cannot be bound.
     pub async fn start(options: DaemonOptions, registry: Arc<Vec<ConnectorDescriptor>>) -> anyhow::Result<Self> {
-        let project = load(&options.dir, &registry)?;
+        let project = load(&options.dir, &registry, &options.env_overrides)?;
         let url = hirewire_store::resolve_sqlite_url(project.config.database.expose_secret(), &options.dir);
         let store = Store::open(&url)
             .await
@@ -162,7 +166,7 @@ impl Daemon {
         };
         tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
         tasks.spawn(maintain(store.clone(), node, project.config.retention, shutdown_rx.clone()));
-        tasks.spawn(watch_for_reloads(options.dir.clone(), registry, store.clone(), recipes, shutdown_rx));
+        tasks.spawn(watch_for_reloads(options.dir.clone(), registry, options.env_overrides.clone(), store.clone(), recipes, shutdown_rx));
         tracing::info!(%addr, "hirewire is running");
         Ok(Self { addr, store, shutdown, tasks })
     }
@@ -180,8 +184,9 @@ impl Daemon {
 }
 
 /// Loads the project or explains every problem.
-fn load(dir: &Path, registry: &[ConnectorDescriptor]) -> anyhow::Result<Project> {
-    load_project(dir, registry, &process_env).map_err(|report| {
+fn load(dir: &Path, registry: &[ConnectorDescriptor], overrides: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Project> {
+    let env = |name: &str| overrides.get(name).cloned().or_else(|| process_env(name));
+    load_project(dir, registry, &env).map_err(|report| {
         let lines: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("the project in {} is not valid:\n{}", dir.display(), lines.join("\n"))
     })

@@ -3,6 +3,7 @@
 //! gets a new version for new runs; a removed one stops its trigger but keeps
 //! its history), an invalid edit keeps the old recipes and logs every problem.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,7 @@ use crate::recipe_book::RecipeBook;
 pub async fn watch_for_reloads(
     dir: PathBuf,
     registry: Arc<Vec<ConnectorDescriptor>>,
+    env_overrides: BTreeMap<String, String>,
     store: Store,
     book: RecipeBook,
     mut shutdown: watch::Receiver<bool>,
@@ -63,13 +65,20 @@ pub async fn watch_for_reloads(
         // Debounce: editors write several events per save.
         tokio::time::sleep(Duration::from_millis(300)).await;
         while rx.try_recv().is_ok() {}
-        reload_recipes(&dir, &registry, &store, &book).await;
+        reload_recipes(&dir, &registry, &env_overrides, &store, &book).await;
     }
 }
 
 /// Reloads once; returns whether the new recipes were applied.
-pub async fn reload_recipes(dir: &Path, registry: &[ConnectorDescriptor], store: &Store, book: &RecipeBook) -> bool {
-    match load_project(dir, registry, &process_env) {
+pub async fn reload_recipes(
+    dir: &Path,
+    registry: &[ConnectorDescriptor],
+    env_overrides: &BTreeMap<String, String>,
+    store: &Store,
+    book: &RecipeBook,
+) -> bool {
+    let env = |name: &str| env_overrides.get(name).cloned().or_else(|| process_env(name));
+    match load_project(dir, registry, &env) {
         Ok(project) => match install_recipes(store, book, project.recipes).await {
             Ok(()) => {
                 metrics::counter!(RELOADS_TOTAL, "outcome" => "applied").increment(1);

@@ -67,11 +67,10 @@ impl fmt::Display for ActionError {
         if let Some(status) = self.status {
             write!(f, "{status} ")?;
         }
-        if let Some(field) = &self.field {
-            if !self.message.contains(field.as_str()) {
+        if let Some(field) = &self.field
+            && !self.message.contains(field.as_str()) {
                 write!(f, "{field}: ")?;
             }
-        }
         f.write_str(&self.message)
     }
 }

@@ -129,11 +129,10 @@ async fn inject_fault(State(faults): State<Faults>, request: Request, next: Next
         Some(status) => {
             let code = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = (code, format!("injected fault {status}")).into_response();
-            if let Some(secs) = rule.retry_after {
-                if let Ok(v) = secs.to_string().parse() {
+            if let Some(secs) = rule.retry_after
+                && let Ok(v) = secs.to_string().parse() {
                     response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
                 }
-            }
             response
         }
         None => next.run(request).await,

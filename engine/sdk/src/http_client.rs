@@ -99,11 +99,10 @@ pub fn transport_error(e: &reqwest::Error) -> ActionError {
 #[must_use]
 pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<f64>() {
-        if secs.is_finite() && secs >= 0.0 {
+    if let Ok(secs) = value.parse::<f64>()
+        && secs.is_finite() && secs >= 0.0 {
             return Some(Duration::from_secs_f64(secs));
         }
-    }
     let date = DateTime::parse_from_rfc2822(value).ok()?;
     let wait = date.with_timezone(&Utc) - Utc::now();
     Some(wait.to_std().unwrap_or(Duration::ZERO))

@@ -143,7 +143,11 @@ fn bench_run(index: u64, origin: DateTime<Utc>, spacing_ms: i64, rng: &mut StdRn
         created.timestamp_subsec_nanos(),
     ));
     // Every 200,000th run is about BENCH_CANDIDATE, so `--candidate` finds runs at any size.
-    let candidate = if index % 200_000 == 0 { 12_345 } else { rng.random_range(1..=CANDIDATES) };
+    let candidate = if index % 200_000 == 0 {
+        12_345
+    } else {
+        rng.random_range(1..=CANDIDATES)
+    };
     let job = rng.random_range(1..=500_u64);
     let status = match rng.random_range(0..100_u32) {
         0..90 => RunStatus::Succeeded,

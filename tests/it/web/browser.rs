@@ -73,7 +73,8 @@ async fn browser_logs_in_filters_opens_a_failed_run_and_retries_it() {
     browser.screenshot(&shots.join("runs-phone.png")).await;
 
     browser.click(&browser.find("header.top form button").await).await;
-    assert!(browser.url().await.ends_with("/login"), "logged out");
+    let after_logout = browser.url().await;
+    assert!(after_logout.ends_with("/login"), "logged out: {after_logout}");
     browser.goto(&format!("{base}/runs")).await;
     assert!(browser.url().await.contains("/login"), "the session cookie is gone");
 

@@ -331,13 +331,19 @@ async fn check_reports_each_permission_and_what_is_missing() {
         ..FakeSettings::default()
     };
     let h = Harness::with(settings, json!({})).await;
-    // The user lookup itself lists users with the service user's token, so allow it once by
-    // checking a connection that resolves through /v3/user_emails... the scope applies to both:
+    // Without harvest:users:list the user_email cannot be resolved: the check stops there and says why.
     let items = h.conn.check().await;
     let by_name = |n: &str| items.iter().find(|i| i.what == n).cloned();
     assert!(by_name("credentials").unwrap().ok);
     let lookup = by_name("user lookup").unwrap();
-    assert!(!lookup.ok && lookup.detail.contains("403"), "{items:?}");
+    assert!(
+        !lookup.ok
+            && lookup
+                .detail
+                .starts_with("403 — the credential lacks harvest:users:list"),
+        "{items:?}"
+    );
+    assert_eq!(items.len(), 2);
 
     let h = Harness::start().await;
     h.fake.state.lock().settings.denied_scopes = vec!["harvest:interviews:list".into()];

@@ -36,8 +36,11 @@ pub fn run(args: &ConnectorsArgs) -> anyhow::Result<ExitCode> {
     for connector in selected {
         describe_connector(&mut text, connector, args.name.is_some())?;
     }
-    print!("{text}");
-    Ok(ExitCode::SUCCESS)
+    // A closed pipe (`| head`) is not an error.
+    match std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Writes one connector's documentation; `full` adds outputs and examples.

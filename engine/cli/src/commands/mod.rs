@@ -3,6 +3,7 @@
 pub mod connections;
 pub mod connectors;
 pub mod daemon;
+pub mod demo;
 pub mod database;
 pub mod forget;
 pub mod logging;
@@ -29,6 +30,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ForgetCandidate(args) => runtime()?.block_on(forget::run(&cli.dir, &args)),
         Command::Test(args) => runtime()?.block_on(recipe_test::run(&cli.dir, &args)),
         Command::Connections(cmd) => runtime()?.block_on(connections::run(&cli.dir, &cmd)),
+        Command::Demo(args) => runtime()?.block_on(demo::run(&cli.dir, &args)),
         Command::Sandbox(args) => runtime()?.block_on(sandbox::run(&args)),
     }
 }

@@ -30,11 +30,18 @@ pub fn run(dir: &Path, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&report.to_json())?)?;
+    let printed = if args.json {
+        writeln!(std::io::stdout().lock(), "{}", serde_json::to_string_pretty(&report.to_json())?)
     } else {
-        write!(out, "{report}")?;
+        write!(std::io::stdout().lock(), "{report}")
+    };
+    // A closed pipe (`| head`) is not a failure of the validation.
+    if let Err(e) = printed
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(e.into());
+    }
+    if !args.json {
         let (errors, warnings) = (report.error_count(), report.warning_count());
         if errors == 0 && warnings == 0 {
             eprintln!("no problems found");

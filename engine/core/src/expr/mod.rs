@@ -10,6 +10,7 @@
 //! value is always an error, never an empty string.
 
 mod filters;
+mod names;
 mod scope;
 mod template;
 
@@ -48,6 +49,8 @@ pub struct Analysis {
     pub references: Vec<String>,
     /// The syntax error, if the string does not parse.
     pub syntax_error: Option<SyntaxProblem>,
+    /// Filters and tests the engine does not have, each with a message and its byte offset in the string.
+    pub unknown_names: Vec<(String, usize)>,
 }
 
 /// A syntax error inside one string.
@@ -113,11 +116,17 @@ impl ExprEngine {
             TemplateNode::Expression(expr) => {
                 let start = s.find(expr.as_str()).unwrap_or(0);
                 match self.env.compile_expression_owned(expr.clone()) {
-                    Ok(compiled) => {
-                        Analysis { references: sorted(compiled.undeclared_variables(true)), syntax_error: None }
-                    }
+                    Ok(compiled) => Analysis {
+                        references: sorted(compiled.undeclared_variables(true)),
+                        syntax_error: None,
+                        unknown_names: names::unknown_names(&self.env, &expr, true)
+                            .into_iter()
+                            .map(|(m, o)| (m, start + o))
+                            .collect(),
+                    },
                     Err(e) => Analysis {
                         references: Vec::new(),
+                        unknown_names: Vec::new(),
                         syntax_error: Some(SyntaxProblem {
                             message: describe(&e),
                             offset: e.range().map(|r| start + r.start.min(expr.len())),
@@ -128,9 +137,14 @@ impl ExprEngine {
             TemplateNode::Text(text) => {
                 let env = configured_env(DEFAULT_FUEL, DEFAULT_RECURSION_LIMIT);
                 match env.template_from_str(&text) {
-                    Ok(t) => Analysis { references: sorted(t.undeclared_variables(true)), syntax_error: None },
+                    Ok(t) => Analysis {
+                        references: sorted(t.undeclared_variables(true)),
+                        syntax_error: None,
+                        unknown_names: names::unknown_names(&self.env, &text, false),
+                    },
                     Err(e) => Analysis {
                         references: Vec::new(),
+                        unknown_names: Vec::new(),
                         syntax_error: Some(SyntaxProblem {
                             message: describe(&e),
                             offset: e.range().map(|r| r.start.min(text.len())),

@@ -138,6 +138,9 @@ pub(crate) fn check_string(sink: &mut Sink, text: &str, node: &Node, s: &str, sc
         sink.error(locate(text, node, s, problem.offset.unwrap_or(0)), format!("expression {}", problem.message));
         return;
     }
+    for (message, offset) in &analysis.unknown_names {
+        sink.error(locate(text, node, s, *offset), message.clone());
+    }
     for path in &analysis.references {
         if let Some(message) = check_reference(path, scope) {
             sink.error(locate(text, node, s, s.find(path.as_str()).unwrap_or(0)), message);

@@ -164,6 +164,13 @@ fn recipe_cases() -> Vec<(&'static str, String)> {
         ("undocumented_trigger_field", edit("{{ trigger.candidate.last_name }}", "{{ trigger.candidate.lastname }}")),
         ("undocumented_step_field", edit("if: \"{{ steps.employee.created }}\"", "if: \"{{ steps.employee.was_created }}\"")),
         ("field_of_a_scalar", edit("jobTitle: \"{{ trigger.job.name }}\"", "jobTitle: \"{{ trigger.job.id.name }}\"")),
+        (
+            "unknown_filter_and_test",
+            edit(
+                "{{ trigger.candidate | work_email }}",
+                "{{ trigger.candidate | work_emial if trigger.job is startswith('E') else '' }}",
+            ),
+        ),
         ("unknown_name", edit("{{ trigger.candidate.last_name }}", "{{ candidate.last_name }}")),
         ("expression_syntax_error", edit("{{ trigger.candidate.last_name }}", "{{ trigger.candidate.last_name ) }}")),
         ("unclosed_expression", edit("text: \"{{ trigger.candidate.first_name }} joins", "text: \"{{ trigger.candidate.first_name joins")),

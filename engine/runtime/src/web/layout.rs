@@ -51,6 +51,7 @@ button.primary{background:var(--accent);color:#fff;border-color:var(--accent);cu
 button.danger{background:var(--bad);color:#fff;border-color:var(--bad);cursor:pointer}
 table.runs{width:100%;border-collapse:collapse;background:var(--card)}
 table.runs th,table.runs td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+table.runs td code{word-break:break-all}
 table.runs td.err{max-width:28rem;overflow-wrap:anywhere;color:var(--bad)}
 ol.timeline{list-style:none;margin:0;padding:0 0 0 1rem;border-left:3px solid var(--line)}
 ol.timeline>li{position:relative;margin:0 0 1rem;padding-left:.6rem}
@@ -165,7 +166,7 @@ pub fn html_response(status: StatusCode, markup: Markup) -> Response {
     }
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

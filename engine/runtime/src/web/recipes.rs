@@ -122,7 +122,7 @@ fn recipe_card(card: &RecipeCard, start: DateTime<Utc>) -> Markup {
             (card.hourly.chart(start))
             @if let Some(failure) = &card.last_failure {
                 h3 { "Last error" }
-                p { a href=(format!("/runs/{}", failure.id)) { "Run " (shorten(&failure.id, 14)) } " · " (time(failure.finished_at.or(Some(failure.created_at)))) }
+                p { a href=(format!("/runs/{}", failure.id)) { "Run " code { (failure.id) } } " · " (time(failure.finished_at.or(Some(failure.created_at)))) }
                 div.error { (shorten(failure.error.as_deref().unwrap_or("(no message)"), 400)) }
             }
         }

@@ -261,7 +261,7 @@ fn rows(runs: &[RunSummary]) -> Markup {
         }
         @for run in runs {
             tr {
-                td data-label="Run" { a href=(format!("/runs/{}", run.id)) { code { (shorten(&run.id, 14)) } } }
+                td data-label="Run" { a href=(format!("/runs/{}", run.id)) { code { (run.id) } } }
                 td data-label="Recipe" { (run.recipe) }
                 td data-label="Status" { (badge(run.status.as_str())) @if run.retry_of.is_some() { " " span.muted { "retry" } } }
                 td data-label="Candidate" { (run.candidate_id.as_deref().unwrap_or("—")) }
