@@ -211,6 +211,7 @@ async fn every_config_example_connects_and_every_fake_builds() {
             name: connector.name.into(),
             config: connector.config_example.clone(),
             http: HttpClient::default(),
+            cluster: hirewire_sdk::ClusterView::default(),
         };
         if let Err(e) = (connector.connect)(settings) {
             panic!("{}: the documented config example is refused: {e}", connector.name);

@@ -28,7 +28,12 @@ impl FakeServer {
     }
     /// Settings for a connection named `name` with `config`.
     pub fn settings(name: &str, config: Value) -> ConnectionSettings {
-        ConnectionSettings { name: name.into(), config, http: HttpClient::new(Duration::from_secs(5)) }
+        ConnectionSettings {
+            name: name.into(),
+            config,
+            http: HttpClient::new(Duration::from_secs(5)),
+            cluster: hirewire_sdk::ClusterView::default(),
+        }
     }
     async fn call(&self, method: reqwest::Method, what: &str, body: Option<&Value>) -> Value {
         let mut request = self.http.request(method, format!("{}/_control/{what}", self.url()));

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use hirewire_core::validate::{CONFIG_FILE, RECIPES_DIR, UsageError, recipe_files, validate_paths};
-use hirewire_tests::workspace_root;
+use hirewire_tests::{hirewire_binary, workspace_root};
 
 /// No variables set: the example project must work on a fresh clone.
 fn no_env(_: &str) -> Option<String> {
@@ -58,22 +58,9 @@ fn one_injected_error_is_reported_with_its_position() {
 #[test]
 fn a_missing_path_is_a_usage_error() {
     let missing = PathBuf::from("no/such/recipes");
-    let result = validate_paths(&workspace_root(), &[missing.clone()], &hirewire_connectors::all(), &no_env);
+    let result =
+        validate_paths(&workspace_root(), std::slice::from_ref(&missing), &hirewire_connectors::all(), &no_env);
     assert_eq!(result, Err(UsageError::PathNotFound(missing)));
-}
-
-/// Builds (if needed) and locates `target/debug/hirewire`.
-fn hirewire_binary() -> PathBuf {
-    let root = workspace_root();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "hirewire"])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build -p hirewire failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    target.join("debug").join(format!("hirewire{}", std::env::consts::EXE_SUFFIX))
 }
 
 fn run_validate(binary: &Path, dir: &Path, extra: &[&str]) -> (i32, String, String) {

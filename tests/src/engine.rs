@@ -49,6 +49,18 @@ impl TestProject {
         Self { dir, database: Some(database), url }
     }
 
+    /// A project with the repository's example `hirewire.yaml` (every connection configurable through
+    /// `${..._BASE_URL}` variables, see `Sandbox::env_overrides`) and no recipes yet.
+    ///
+    /// # Panics
+    /// When the temp directory or database cannot be made.
+    pub async fn example(db: Db) -> Self {
+        let project = Self::new(db, "").await;
+        let example = std::fs::read_to_string(crate::workspace_root().join("hirewire.yaml")).expect("example hirewire.yaml");
+        std::fs::write(project.dir.path().join("hirewire.yaml"), example).expect("write hirewire.yaml");
+        project
+    }
+
     /// Writes `recipes/<file>`.
     ///
     /// # Panics
@@ -91,7 +103,7 @@ impl TestProject {
     pub async fn start_with(&self, options: DaemonOptions, extra: Vec<ConnectorDescriptor>) -> Daemon {
         let mut registry = hirewire_connectors::all();
         registry.extend(extra);
-        Daemon::start(options, Arc::new(registry)).await.expect("daemon starts")
+        match Daemon::start(options, Arc::new(registry)).await { Ok(d) => d, Err(e) => panic!("daemon starts: {e:#}") }
     }
 
     /// Opens the project's store.

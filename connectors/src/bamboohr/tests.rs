@@ -54,6 +54,7 @@ fn connect(server: &TestServer, api_key: &str) -> BambooHrConnection {
         name: "bamboohr".into(),
         config: json!({"company_domain": "acme", "api_key": api_key, "base_url": server.url()}),
         http: HttpClient::new(Duration::from_secs(5)),
+        cluster: hirewire_sdk::ClusterView::default(),
     })
     .unwrap()
 }

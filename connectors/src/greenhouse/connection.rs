@@ -36,6 +36,7 @@ impl GreenhouseConnection {
     pub fn from_settings(settings: ConnectionSettings) -> Result<Self, ConfigError> {
         let parsed = Settings::from_value(settings.config)?;
         let client = GreenhouseClient::new(settings.http, settings.name.clone(), &parsed);
+        client.budget().share_with(settings.cluster);
         Ok(Self {
             name: settings.name,
             settings: parsed,

@@ -2,12 +2,15 @@
 //! and paces requests so that a sync does not provoke a 429 (v3 counts a fixed 30 s window).
 //!
 //! One budget exists per credential and API host in the whole process (see [`budget_for`]),
-//! so every recipe and connection using the same credential shares it.
+//! so every recipe and connection using the same credential shares it. Across the nodes of a
+//! cluster, each node sends at most its share of a window (the limit divided by the live nodes
+//! of its [`ClusterView`]), so that N nodes together never exceed the credential's budget.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use hirewire_sdk::ClusterView;
 use sha2::{Digest, Sha256};
 
 /// Safety margin added after a window's announced reset.
@@ -21,6 +24,27 @@ struct BudgetState {
     reset_at: Option<Instant>,
     blocked_until: Option<Instant>,
     in_flight: u64,
+    /// Requests this node sent in the current window.
+    sent_in_window: u64,
+    /// The cluster this node belongs to (one node when unset).
+    cluster: Option<ClusterView>,
+}
+
+impl BudgetState {
+    /// How many more requests this node may send in the current window: what the API says is
+    /// left, capped by this node's share of the limit (`None`: nothing known yet).
+    fn available(&self) -> Option<u64> {
+        let nodes = self.cluster.as_ref().map_or(1, ClusterView::live_nodes);
+        let nodes = u64::try_from(nodes).unwrap_or(u64::MAX).max(1);
+        let share_left = self
+            .limit
+            .map(|limit| (limit / nodes).max(1).saturating_sub(self.sent_in_window));
+        match (self.remaining, share_left) {
+            (Some(remaining), Some(share)) => Some(remaining.min(share)),
+            (remaining, None) => remaining,
+            (None, share) => share,
+        }
+    }
 }
 
 /// A shared request budget.
@@ -45,8 +69,10 @@ impl RateBudget {
                         let _ = reset_at;
                         s.remaining = s.limit;
                         s.reset_at = None;
+                        // Requests still in flight may be counted in the new window.
+                        s.sent_in_window = s.in_flight;
                     }
-                    match s.remaining {
+                    match s.available() {
                         Some(0) => match s.reset_at {
                             Some(r) => Some(r.saturating_duration_since(now)),
                             // A new window's first answers are on their way: they will say when it resets.
@@ -54,15 +80,18 @@ impl RateBudget {
                             // No reset announced at all: wait a second, then send one request to learn more.
                             None => {
                                 s.remaining = Some(1);
+                                s.sent_in_window = 0;
                                 Some(Duration::from_secs(1))
                             }
                         },
-                        Some(n) => {
-                            s.remaining = Some(n - 1);
+                        Some(_) => {
+                            s.remaining = s.remaining.map(|n| n.saturating_sub(1));
+                            s.sent_in_window += 1;
                             s.in_flight += 1;
                             None
                         }
                         None => {
+                            s.sent_in_window += 1;
                             s.in_flight += 1;
                             None
                         }
@@ -96,6 +125,10 @@ impl RateBudget {
         let remaining = to_count(remaining).saturating_sub(s.in_flight);
         let reset = read("x-ratelimit-reset").map(to_count);
         let same_window = reset.is_some() && reset == s.reset_epoch;
+        if !same_window && reset.is_some() && s.reset_epoch.is_some() {
+            // A new window: this answer and the requests still in flight count in it.
+            s.sent_in_window = s.in_flight + 1;
+        }
         s.remaining = Some(if same_window {
             s.remaining.map_or(remaining, |r| r.min(remaining))
         } else {
@@ -114,6 +147,13 @@ impl RateBudget {
         s.blocked_until = Some(s.blocked_until.map_or(until, |u| u.max(until)));
         s.remaining = Some(0);
         s.reset_at = Some(until);
+    }
+
+    /// Shares this budget with the other live nodes of `cluster`: each node then sends at most
+    /// `limit / live_nodes` requests per window.
+    pub fn share_with(&self, cluster: ClusterView) {
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.cluster = Some(cluster);
     }
 
     /// The last known `(limit, remaining)`.
@@ -219,5 +259,28 @@ mod tests {
         }
         budget.complete(Some(&headers(6, 4, now + 30)));
         assert_eq!(budget.snapshot(), (Some(6), Some(2)));
+    }
+    #[tokio::test]
+    async fn each_of_n_live_nodes_sends_at_most_its_share_of_a_window() {
+        let budget = RateBudget::default();
+        let cluster = ClusterView::with_live_nodes(2);
+        budget.share_with(cluster.clone());
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        budget.acquire().await;
+        budget.complete(Some(&headers(10, 9, now + 30)));
+        // Four more fit in this node's share of 5 (the API would allow 9).
+        for _ in 0..4 {
+            budget.acquire().await;
+            budget.complete(Some(&headers(10, 8, now + 30)));
+        }
+        let sixth = tokio::time::timeout(Duration::from_millis(300), budget.acquire()).await;
+        assert!(
+            sixth.is_err(),
+            "a sixth request in the window went out with 2 live nodes and a limit of 10"
+        );
+        // Alone again, the node may use what the API says is left.
+        cluster.set_live_nodes(1);
+        let alone = tokio::time::timeout(Duration::from_millis(300), budget.acquire()).await;
+        assert!(alone.is_ok(), "with one live node the remaining budget is usable");
     }
 }

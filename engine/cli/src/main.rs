@@ -47,6 +47,10 @@ pub enum Command {
     Demo(commands::demo::DemoArgs),
     /// Serve local fakes of every connector's API.
     Sandbox(commands::sandbox::SandboxArgs),
+    /// Benchmarks: throughput, ceiling, backfill, history, idle.
+    Bench(commands::bench::BenchArgs),
+    /// List the live nodes sharing this project's database.
+    Nodes(commands::nodes::NodesArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,7 +62,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if !matches!(cli.command, Command::Run(_)) {
+    if !matches!(cli.command, Command::Run(_) | Command::Bench(_)) {
         commands::logging::init_cli_logging();
     }
     match commands::dispatch(cli) {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hirewire_sdk::{Connection, ConnectionSettings, ConnectorDescriptor, HttpClient};
+use hirewire_sdk::{ClusterView, Connection, ConnectionSettings, ConnectorDescriptor, HttpClient};
 
 /// One live connection and the connector it belongs to.
 #[derive(Clone)]
@@ -48,6 +48,20 @@ impl Connections {
         settings: impl IntoIterator<Item = (&'a str, &'a str, &'a serde_json::Value)>,
         http: &HttpClient,
     ) -> Result<Self, ConnectionError> {
+        Self::build_in_cluster(registry, settings, http, &ClusterView::default())
+    }
+
+    /// Like [`Self::build`], for a node of a cluster: every connection sees `cluster`
+    /// (kept current by the daemon) to share per-credential budgets between nodes.
+    ///
+    /// # Errors
+    /// The first connection whose connector is unknown or whose settings are refused.
+    pub fn build_in_cluster<'a>(
+        registry: &[ConnectorDescriptor],
+        settings: impl IntoIterator<Item = (&'a str, &'a str, &'a serde_json::Value)>,
+        http: &HttpClient,
+        cluster: &ClusterView,
+    ) -> Result<Self, ConnectionError> {
         let mut by_name = BTreeMap::new();
         for (name, connector, config) in settings {
             let descriptor = registry.iter().find(|d| d.name == connector).ok_or_else(|| ConnectionError {
@@ -58,6 +72,7 @@ impl Connections {
                 name: name.to_owned(),
                 config: config.clone(),
                 http: http.clone(),
+                cluster: cluster.clone(),
             })
             .map_err(|e| ConnectionError { connection: name.to_owned(), message: e.to_string() })?;
             by_name.insert(name.to_owned(), LiveConnection { connector: connector.to_owned(), connection });

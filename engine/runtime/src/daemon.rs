@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use hirewire_core::env_expand::process_env;
 use hirewire_core::expr::ExprEngine;
 use hirewire_core::validate::{Project, load_project};
-use hirewire_sdk::{ConnectorDescriptor, HttpClient};
+use hirewire_sdk::{ClusterView, ConnectorDescriptor, HttpClient};
 use hirewire_store::Store;
 use secrecy::ExposeSecret;
 use tokio::sync::{Notify, watch};
@@ -39,6 +39,9 @@ pub struct DaemonOptions {
     pub worker: WorkerOptions,
     /// How often the trigger scheduler looks at schedules.
     pub scheduler_tick: Duration,
+    /// How long a node may hold a polling trigger without renewing it (a dead node's poll
+    /// moves to another node after this).
+    pub poll_lease: Duration,
     /// Overrides `listen:` (tests use port 0).
     pub listen: Option<SocketAddr>,
     /// Whether to install the Prometheus recorder (once per process).
@@ -56,6 +59,7 @@ impl DaemonOptions {
             dir: dir.to_path_buf(),
             worker: WorkerOptions::default(),
             scheduler_tick: Duration::from_secs(1),
+            poll_lease: Duration::from_secs(120),
             listen: None,
             install_metrics: true,
             env_overrides: std::collections::BTreeMap::new(),
@@ -87,10 +91,12 @@ impl Daemon {
             .context("opening the run history")?;
         store.migrate().await.context("migrating the run history")?;
         let http = HttpClient::default();
-        let connections = Connections::build(
+        let cluster = ClusterView::default();
+        let connections = Connections::build_in_cluster(
             &registry,
             project.config.connections.values().map(|c| (c.name.as_str(), c.connector.as_str(), c.settings())),
             &http,
+            &cluster,
         )?;
         let recipes = RecipeBook::new(Vec::new());
         install_recipes(&store, &recipes, project.recipes).await?;
@@ -98,6 +104,7 @@ impl Daemon {
         let wake = Arc::new(Notify::new());
         let node = options.worker.node.clone();
         store.upsert_node(&node).await.context("registering this node")?;
+        refresh_cluster_view(&store, &cluster).await;
 
         let api_token = std::env::var(API_TOKEN_VAR)
             .ok()
@@ -162,10 +169,10 @@ impl Daemon {
             expr,
             node: node.clone(),
             wake,
-            poll_lease: Duration::from_secs(120),
+            poll_lease: options.poll_lease,
         };
         tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
-        tasks.spawn(maintain(store.clone(), node, project.config.retention, shutdown_rx.clone()));
+        tasks.spawn(maintain(store.clone(), node, cluster, project.config.retention, shutdown_rx.clone()));
         tasks.spawn(watch_for_reloads(options.dir.clone(), registry, options.env_overrides.clone(), store.clone(), recipes, shutdown_rx));
         tracing::info!(%addr, "hirewire is running");
         Ok(Self { addr, store, shutdown, tasks })
@@ -215,7 +222,7 @@ pub async fn install_recipes(store: &Store, book: &RecipeBook, recipes: Vec<hire
 }
 
 /// Lease rescue, node liveness and retention, on every node (each is idempotent).
-async fn maintain(store: Store, node: String, retention: Duration, mut shutdown: watch::Receiver<bool>) {
+async fn maintain(store: Store, node: String, cluster: ClusterView, retention: Duration, mut shutdown: watch::Receiver<bool>) {
     let mut ticks: u64 = 0;
     loop {
         tokio::select! {
@@ -226,6 +233,7 @@ async fn maintain(store: Store, node: String, retention: Duration, mut shutdown:
         if let Err(e) = store.upsert_node(&node).await {
             tracing::warn!(error = %e, "node heartbeat failed");
         }
+        refresh_cluster_view(&store, &cluster).await;
         match store.rescue_expired_leases().await {
             Ok(0) => {}
             Ok(n) => tracing::warn!(runs = n, "rescued runs whose lease expired"),
@@ -238,6 +246,19 @@ async fn maintain(store: Store, node: String, retention: Duration, mut shutdown:
                 Err(e) => tracing::warn!(error = %e, "pruning failed"),
             }
         }
+    }
+}
+
+/// How recently a node must have been seen to count as alive for budget sharing
+/// (nodes heartbeat every 5 s; a dead node stops counting after this).
+pub const LIVE_NODE_WINDOW: Duration = Duration::from_secs(20);
+
+/// Counts live nodes into `cluster`, so that connections split shared budgets between them.
+/// On a database error the last count stays (a smaller share is the safe side).
+async fn refresh_cluster_view(store: &Store, cluster: &ClusterView) {
+    match store.live_nodes(LIVE_NODE_WINDOW).await {
+        Ok(nodes) => cluster.set_live_nodes(nodes.len()),
+        Err(e) => tracing::warn!(error = %e, "counting live nodes failed"),
     }
 }
 

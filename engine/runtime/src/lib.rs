@@ -2,6 +2,7 @@
 //! webhooks, hot reload and the HTTP API.
 
 pub mod api;
+pub mod bench;
 pub mod connections;
 pub mod daemon;
 pub mod executor;
@@ -10,6 +11,7 @@ pub mod metric_definitions;
 pub mod recipe_book;
 pub mod recipe_test;
 pub mod reload;
+pub mod sandbox;
 pub mod triggers;
 pub mod wakeup;
 pub mod web;

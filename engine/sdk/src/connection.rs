@@ -19,11 +19,16 @@ pub struct ConnectionSettings {
     pub config: Value,
     /// The shared HTTP client.
     pub http: HttpClient,
+    /// How many nodes share this connection's credentials (kept current by the engine).
+    pub cluster: crate::cluster::ClusterView,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectionSettings").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("ConnectionSettings")
+            .field("name", &self.name)
+            .field("live_nodes", &self.cluster.live_nodes())
+            .finish_non_exhaustive()
     }
 }
 

@@ -153,6 +153,15 @@ impl TestServer {
     /// When no loopback port can be bound.
     pub async fn start(router: Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+        Self::serve(listener, router)
+    }
+
+    /// Serves `router` on an already bound `listener` (when the router must know its own address).
+    ///
+    /// # Panics
+    /// When the listener has no local address.
+    #[must_use]
+    pub fn serve(listener: tokio::net::TcpListener, router: Router) -> Self {
         let addr = listener.local_addr().expect("local addr");
         let handle = tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;

@@ -9,6 +9,7 @@
 //! The engine never looks inside a connector, and a connector never sees the
 //! engine: everything they exchange is in this crate.
 
+pub mod cluster;
 pub mod connection;
 pub mod connection_config;
 pub mod descriptor;
@@ -23,6 +24,7 @@ pub mod token_cache;
 pub mod upsert;
 pub mod webhook;
 
+pub use cluster::ClusterView;
 pub use connection::{
     ActionContext, CheckItem, Connection, ConnectionSettings, PollBatch, PollRequest,
     TriggerEvent, WebhookEvent,

@@ -60,10 +60,10 @@ async fn main() -> ExitCode {
             }
             Err(e) => Err(e),
         };
-        if let Some(database) = temporary {
-            if let Err(e) = database.drop_database().await {
-                eprintln!("{backend}: dropping the benchmark database: {e}");
-            }
+        if let Some(database) = temporary
+            && let Err(e) = database.drop_database().await
+        {
+            eprintln!("{backend}: dropping the benchmark database: {e}");
         }
         match outcome {
             Ok(report) => println!("{report}"),

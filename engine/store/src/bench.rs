@@ -143,7 +143,7 @@ fn bench_run(index: u64, origin: DateTime<Utc>, spacing_ms: i64, rng: &mut StdRn
         created.timestamp_subsec_nanos(),
     ));
     // Every 200,000th run is about BENCH_CANDIDATE, so `--candidate` finds runs at any size.
-    let candidate = if index % 200_000 == 0 {
+    let candidate = if index.is_multiple_of(200_000) {
         12_345
     } else {
         rng.random_range(1..=CANDIDATES)
@@ -226,7 +226,7 @@ impl Store {
                     });
                     qb.build().execute(&mut *tx).await.map_err(db("bench"))?;
                     let with_steps: Vec<&BenchRun> =
-                        runs.iter().filter(|(i, _)| i % RUNS_PER_RUN_WITH_STEPS == 0).map(|(_, run)| run).collect();
+                        runs.iter().filter(|(i, _)| i.is_multiple_of(RUNS_PER_RUN_WITH_STEPS)).map(|(_, run)| run).collect();
                     if with_steps.is_empty() {
                         continue;
                     }

@@ -54,7 +54,12 @@ impl Store {
                     what: "run status",
                     reason: e.to_string(),
                 })?;
-                Ok(HourlyRunCount { recipe, hour, status, runs })
+                Ok(HourlyRunCount {
+                    recipe,
+                    hour,
+                    status,
+                    runs,
+                })
             })
             .collect()
     }

@@ -93,10 +93,11 @@ impl Store {
     /// Retries the finished run `run_id` as a NEW queued run linked by `retry_of` (the original and its steps
     /// stay in the history unchanged); returns the new run's id.
     ///
-    /// The new run starts with copies of the original's finished steps (succeeded or skipped, with their
-    /// outputs) that it must not send again: all of them, or with `from_step` only those that started before
-    /// that step, so `from_step` and everything after it run again. The engine resumes the new run after the
-    /// copied steps. `version` picks the original recipe version or the most recently loaded one.
+    /// Without `from_step` the retry runs from the start: every step is sent again (connector actions are
+    /// idempotent where it matters, e.g. `upsert_employee` finds the employee it created). With `from_step`,
+    /// the new run starts with copies of the original's finished steps (succeeded or skipped, with their
+    /// outputs) that started before that step, which it does not send again; `from_step` and everything after
+    /// it run again. `version` picks the original recipe version or the most recently loaded one.
     ///
     /// # Errors
     /// `RunNotFound`, `NotRetryable` (queued or running), `StepNotFound` (`from_step` not in the run),
@@ -136,7 +137,7 @@ impl Store {
                 }
             };
             let copy_before: i32 = match from_step {
-                None => i32::MAX,
+                None => 0,
                 Some(step_id) => sqlx::query_scalar(sql::STEP_ORDINAL)
                     .bind(run_id)
                     .bind(step_id)

@@ -12,6 +12,7 @@
 //! is fenced by its lease ([`RunLease`]), so a node whose lease expired cannot finish a run twice.
 
 pub mod bench;
+pub mod commit_counter;
 pub mod dashboard;
 mod error;
 mod gauges;

@@ -119,6 +119,8 @@ impl Store {
             } else {
                 SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
             };
+            let pool_options =
+                pool_options.after_connect(|conn, _| Box::pin(crate::commit_counter::count_commits_of(conn)));
             Pool::Sqlite(pool_options.connect_with(options).await.map_err(db("open"))?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;

@@ -1,34 +1,15 @@
 //! `hirewire runs list|show`, `prune`, `forget-candidate` and `migrate` against a project directory, through
 //! the built binary: the stable JSON, the table, the database URL resolution and secrets kept out of output.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use hirewire_store::{RunStatus, StepOutcome, Store};
+use hirewire_tests::hirewire_binary;
 use serde_json::{Value, json};
 
 use super::hired_run;
-
-/// Builds (if needed) and locates `target/debug/hirewire`.
-fn hirewire_binary() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .find(|dir| dir.join("Cargo.lock").exists())
-        .expect("workspace root")
-        .to_path_buf();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "hirewire"])
-        .current_dir(&root)
-        .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build -p hirewire failed");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    target
-        .join("debug")
-        .join(format!("hirewire{}", std::env::consts::EXE_SUFFIX))
-}
 
 /// Runs `hirewire --dir DIR ARGS...`; returns (exit code, stdout, stderr).
 fn hirewire(binary: &Path, dir: &Path, args: &[&str], database_url: Option<&str>) -> (i32, String, String) {
@@ -156,11 +137,11 @@ fn runs_list_and_show_print_stable_json_and_tables() {
     };
     assert_eq!(
         filtered(&["runs", "list", "--status", "failed", "--recipe", "hired", "--json"]),
-        [failed.clone()]
+        [failed.as_str()]
     );
     assert_eq!(
         filtered(&["runs", "list", "--candidate", "43", "--json"]),
-        [succeeded.clone()]
+        [succeeded.as_str()]
     );
     assert_eq!(
         filtered(&["runs", "list", "--since", "24h", "--limit", "1", "--json"]).len(),

@@ -173,9 +173,9 @@ async fn retry_makes_a_linked_run_that_keeps_finished_steps(store: Store, _: Bac
         .await
         .unwrap();
 
-    // Retry from the first unfinished step: finished steps are copied with their outputs, never re-sent.
+    // Retry from the failed step: the finished steps before it are copied with their outputs, never re-sent.
     let retry = store
-        .requeue_run(&run.id, None, RequeueVersion::Original, Some("ops@acme"))
+        .requeue_run(&run.id, Some("welcome"), RequeueVersion::Original, Some("ops@acme"))
         .await
         .unwrap();
     let detail = store.get_run(&retry).await.unwrap().unwrap();
@@ -225,6 +225,10 @@ async fn retry_makes_a_linked_run_that_keeps_finished_steps(store: Store, _: Bac
         detail.steps.iter().map(|s| s.step_id.as_str()).collect::<Vec<_>>(),
         ["employee"]
     );
+    // Without --from-step a retry runs from the start: nothing is copied.
+    store.finish_run(&store.claim_runs("n", 5, LEASE).await.unwrap()[0].lease(), RunStatus::Failed, None).await.unwrap();
+    let from_start = store.requeue_run(&run.id, None, RequeueVersion::Original, None).await.unwrap();
+    assert!(store.get_run(&from_start).await.unwrap().unwrap().steps.is_empty());
     assert!(matches!(
         store.requeue_run(&retry, Some("nope"), RequeueVersion::Original, None).await,
         Err(StoreError::StepNotFound { ref step_id, .. }) if step_id == "nope"

@@ -211,6 +211,7 @@ async fn connection_debug_and_settings_hide_secrets() {
         name: "gh".into(),
         config: settings_for(&h.server, json!({})),
         http: HttpClient::default(),
+        cluster: hirewire_sdk::ClusterView::default(),
     })
     .unwrap();
     let shown = format!("{:?} {:?}", conn.settings, conn.settings.credential);

@@ -57,6 +57,7 @@ pub fn connect(config: Value) -> GreenhouseConnection {
         name: "greenhouse".into(),
         config,
         http: HttpClient::new(Duration::from_secs(2)),
+        cluster: hirewire_sdk::ClusterView::default(),
     })
     .expect("valid settings")
 }

@@ -18,6 +18,10 @@ pub struct RunArgs {
     /// Runs executing at once on this node.
     #[arg(long, default_value_t = 32)]
     pub workers: usize,
+    /// How long a claimed run stays with this node without a heartbeat, in seconds: after a
+    /// crash, its runs continue on another node once this expires (also `HIREWIRE_LEASE_SECS`).
+    #[arg(long, env = "HIREWIRE_LEASE_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_secs: u64,
 }
 
 /// Runs the daemon until a termination signal.
@@ -28,6 +32,9 @@ pub async fn run(dir: &Path, args: &RunArgs) -> anyhow::Result<ExitCode> {
         options.worker.node.clone_from(node);
     }
     options.worker.max_in_flight = args.workers.max(1);
+    options.worker.lease = std::time::Duration::from_secs(args.lease_secs);
+    // A poll holds its trigger only while it pages; a dead node's trigger moves on soon after.
+    options.poll_lease = std::time::Duration::from_secs(args.lease_secs.saturating_mul(2).min(120));
     let registry = Arc::new(hirewire_connectors::all());
     let daemon = Daemon::start(options, registry).await?;
     println!("hirewire listening on http://{}", daemon.addr);

@@ -15,7 +15,7 @@ use hirewire_runtime::{Daemon, DaemonOptions};
 use hirewire_store::{RunFilter, RunStatus, Store};
 use serde_json::{Value, json};
 
-use super::sandbox::sandbox_app;
+use hirewire_runtime::sandbox::sandbox_app;
 
 /// The recipe whose run the demo follows.
 const DEMO_RECIPE: &str = "hired-to-bamboohr";
@@ -42,7 +42,7 @@ pub async fn run(dir: &Path, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let sandbox_url = format!("http://{}", listener.local_addr()?);
-    let app = sandbox_app(&sandbox_url, args.seed);
+    let app = sandbox_app(&hirewire_connectors::all(), &sandbox_url, args.seed);
     let sandbox = tokio::spawn(async move { axum::serve(listener, app).await });
     println!("sandbox      {sandbox_url}");
 

@@ -1,5 +1,6 @@
 //! One module per subcommand; `dispatch` routes the parsed command line.
 
+pub mod bench;
 pub mod connections;
 pub mod connectors;
 pub mod daemon;
@@ -7,6 +8,7 @@ pub mod demo;
 pub mod database;
 pub mod forget;
 pub mod logging;
+pub mod nodes;
 pub mod prune;
 pub mod recipe_test;
 pub mod retry;
@@ -32,6 +34,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Connections(cmd) => runtime()?.block_on(connections::run(&cli.dir, &cmd)),
         Command::Demo(args) => runtime()?.block_on(demo::run(&cli.dir, &args)),
         Command::Sandbox(args) => runtime()?.block_on(sandbox::run(&args)),
+        Command::Bench(args) => runtime()?.block_on(bench::run(&args)),
+        Command::Nodes(args) => runtime()?.block_on(nodes::run(&cli.dir, &args)),
     }
 }
 

@@ -56,8 +56,10 @@ table.runs td.err{max-width:28rem;overflow-wrap:anywhere;color:var(--bad)}
 ol.timeline{list-style:none;margin:0;padding:0 0 0 1rem;border-left:3px solid var(--line)}
 ol.timeline>li{position:relative;margin:0 0 1rem;padding-left:.6rem}
 ol.timeline>li::before{content:"";position:absolute;left:-1.55rem;top:.35rem;width:.8rem;height:.8rem;border-radius:50%;background:var(--skip)}
-ol.timeline>li.s-succeeded::before{background:var(--ok)}ol.timeline>li.s-failed::before{background:var(--bad)}
-ol.timeline>li.s-running::before,ol.timeline>li.s-retrying::before{background:var(--run)}
+ol.timeline>li.step-succeeded::before{background:var(--ok)}ol.timeline>li.step-failed::before{background:var(--bad)}
+ol.timeline>li.step-running::before,ol.timeline>li.step-retrying::before{background:var(--run)}
+ol.timeline h3{font-size:1rem;margin:0}
+.card>h2:first-child{margin-top:0}
 details{margin:.3rem 0}summary{cursor:pointer;color:var(--accent)}
 pre{background:#0f172a;color:#e2e8f0;padding:.6rem .8rem;border-radius:6px;overflow:auto;max-height:28rem;font-size:.85rem}
 .actions{display:flex;flex-wrap:wrap;gap:.6rem}
@@ -114,7 +116,13 @@ pub enum Section {
 /// A full page: `title`, navigation for `viewer`, then `body`. `refresh_seconds` reloads the page (for runs
 /// still in progress).
 #[must_use]
-pub fn page(title: &str, section: Section, viewer: Option<&Viewer>, refresh_seconds: Option<u32>, body: &Markup) -> Markup {
+pub fn page(
+    title: &str,
+    section: Section,
+    viewer: Option<&Viewer>,
+    refresh_seconds: Option<u32>,
+    body: &Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {

@@ -45,11 +45,19 @@ pub async fn recipes_page(State(web): State<WebState>, Extension(viewer): Extens
                     @for card in &cards { (recipe_card(card, start)) }
                 }
             };
-            html_response(StatusCode::OK, page("Recipes", Section::Recipes, Some(&viewer), None, &body))
+            html_response(
+                StatusCode::OK,
+                page("Recipes", Section::Recipes, Some(&viewer), None, &body),
+            )
         }
         Err(e) => {
             tracing::error!(error = %e, "store error on the recipes page");
-            message_page(StatusCode::INTERNAL_SERVER_ERROR, "Run history unavailable", "The run history could not be read; see the daemon's log.", Some(&viewer))
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Run history unavailable",
+                "The run history could not be read; see the daemon's log.",
+                Some(&viewer),
+            )
         }
     }
 }
@@ -62,10 +70,20 @@ async fn load_cards(web: &WebState, start: DateTime<Utc>) -> Result<Vec<RecipeCa
     let mut cards = Vec::with_capacity(recipes.len());
     for recipe in recipes {
         let state = store.trigger_state(&recipe.name, &trigger_identity(&recipe)).await?;
-        let failed = RunFilter { recipe: Some(recipe.name.clone()), status: Some(RunStatus::Failed), limit: 1, ..RunFilter::default() };
+        let failed = RunFilter {
+            recipe: Some(recipe.name.clone()),
+            status: Some(RunStatus::Failed),
+            limit: 1,
+            ..RunFilter::default()
+        };
         let last_failure = store.list_runs(&failed).await?.into_iter().next();
         let hourly = HourlyRuns::of(&recipe.name, &counts);
-        cards.push(RecipeCard { recipe, state, hourly, last_failure });
+        cards.push(RecipeCard {
+            recipe,
+            state,
+            hourly,
+            last_failure,
+        });
     }
     Ok(cards)
 }
@@ -135,7 +153,9 @@ mod tests {
 
     #[test]
     fn the_window_ends_with_the_current_hour() {
-        let now = DateTime::parse_from_rfc3339("2026-11-28T14:37:10Z").map(|t| t.with_timezone(&Utc)).ok();
+        let now = DateTime::parse_from_rfc3339("2026-11-28T14:37:10Z")
+            .map(|t| t.with_timezone(&Utc))
+            .ok();
         let start = now.map(window_start).map(|s| s.to_rfc3339());
         assert_eq!(start.as_deref(), Some("2026-11-27T15:00:00+00:00"));
     }

@@ -19,10 +19,20 @@ const REFRESH_SECONDS: u32 = 3;
 async fn load_run(web: &WebState, id: &str, viewer: &Viewer) -> Result<RunDetail, Response> {
     match web.app.store.get_run(id).await {
         Ok(Some(run)) => Ok(run),
-        Ok(None) => Err(message_page(StatusCode::NOT_FOUND, "No such run", &format!("There is no run `{id}`."), Some(viewer))),
+        Ok(None) => Err(message_page(
+            StatusCode::NOT_FOUND,
+            "No such run",
+            &format!("There is no run `{id}`."),
+            Some(viewer),
+        )),
         Err(e) => {
             tracing::error!(error = %e, run = id, "store error on the run page");
-            Err(message_page(StatusCode::INTERNAL_SERVER_ERROR, "Run history unavailable", "The run history could not be read; see the daemon's log.", Some(viewer)))
+            Err(message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Run history unavailable",
+                "The run history could not be read; see the daemon's log.",
+                Some(viewer),
+            ))
         }
     }
 }
@@ -33,7 +43,11 @@ fn failed_step(run: &RunDetail) -> Option<&StepRecord> {
 }
 
 /// `GET /runs/<id>`.
-pub async fn run_page(State(web): State<WebState>, Extension(viewer): Extension<Viewer>, Path(id): Path<String>) -> Response {
+pub async fn run_page(
+    State(web): State<WebState>,
+    Extension(viewer): Extension<Viewer>,
+    Path(id): Path<String>,
+) -> Response {
     let run = match load_run(&web, &id, &viewer).await {
         Ok(run) => run,
         Err(response) => return response,
@@ -41,7 +55,16 @@ pub async fn run_page(State(web): State<WebState>, Extension(viewer): Extension<
     let finished = run.run.status.is_finished();
     let body = run_body(&run);
     let refresh = (!finished).then_some(REFRESH_SECONDS);
-    html_response(StatusCode::OK, page(&format!("Run {}", run.run.id), Section::Runs, Some(&viewer), refresh, &body))
+    html_response(
+        StatusCode::OK,
+        page(
+            &format!("Run {}", run.run.id),
+            Section::Runs,
+            Some(&viewer),
+            refresh,
+            &body,
+        ),
+    )
 }
 
 fn run_body(detail: &RunDetail) -> Markup {
@@ -109,7 +132,7 @@ fn run_body(detail: &RunDetail) -> Markup {
 
 fn step_item(step: &StepRecord, node: Option<&str>) -> Markup {
     html! {
-        li class=(format!("s-{}", step.status.as_str())) {
+        li class=(format!("step-{}", step.status.as_str())) {
             h3 { code { (step.step_id) } " " (badge(step.status.as_str())) }
             p.muted {
                 code { (step.action) } " · " (step.attempts) (if step.attempts == 1 { " attempt" } else { " attempts" })
@@ -170,7 +193,10 @@ pub async fn confirm_retry_page(
             }
         }
     };
-    html_response(StatusCode::OK, page("Confirm retry", Section::Runs, Some(&viewer), None, &body))
+    html_response(
+        StatusCode::OK,
+        page("Confirm retry", Section::Runs, Some(&viewer), None, &body),
+    )
 }
 
 /// The confirmation form.
@@ -192,28 +218,58 @@ pub async fn retry_run(
     Form(form): Form<RetryForm>,
 ) -> Response {
     if !web.keys.csrf_matches(&viewer, &id, &form.csrf) {
-        return message_page(StatusCode::FORBIDDEN, "Retry refused", "The form expired or did not come from this page; open the run and retry again.", Some(&viewer));
+        return message_page(
+            StatusCode::FORBIDDEN,
+            "Retry refused",
+            "The form expired or did not come from this page; open the run and retry again.",
+            Some(&viewer),
+        );
     }
     let version = match form.version.as_deref() {
         None | Some("" | "original") => RequeueVersion::Original,
         Some("current") => RequeueVersion::Current,
-        Some(other) => return message_page(StatusCode::BAD_REQUEST, "Retry refused", &format!("version: `{other}` is not `original` or `current`"), Some(&viewer)),
+        Some(other) => {
+            return message_page(
+                StatusCode::BAD_REQUEST,
+                "Retry refused",
+                &format!("version: `{other}` is not `original` or `current`"),
+                Some(&viewer),
+            );
+        }
     };
     let from_step = form.from_step.as_deref().filter(|s| !s.is_empty());
     let requested_by = viewer.requested_by();
-    match web.app.store.requeue_run(&id, from_step, version, Some(&requested_by)).await {
+    match web
+        .app
+        .store
+        .requeue_run(&id, from_step, version, Some(&requested_by))
+        .await
+    {
         Ok(new_id) => {
             web.app.wake.notify_one();
             tracing::info!(run = %id, retry = %new_id, requested_by = %requested_by, "retry requested from the web page");
             Redirect::to(&format!("/runs/{new_id}")).into_response()
         }
-        Err(StoreError::RunNotFound(_)) => message_page(StatusCode::NOT_FOUND, "No such run", &format!("There is no run `{id}`."), Some(&viewer)),
-        Err(e @ (StoreError::NotRetryable { .. } | StoreError::StepNotFound { .. } | StoreError::RetryPending { .. } | StoreError::NoRecipeVersion { .. })) => {
-            message_page(StatusCode::CONFLICT, "Retry refused", &e.to_string(), Some(&viewer))
-        }
+        Err(StoreError::RunNotFound(_)) => message_page(
+            StatusCode::NOT_FOUND,
+            "No such run",
+            &format!("There is no run `{id}`."),
+            Some(&viewer),
+        ),
+        Err(
+            e @ (StoreError::NotRetryable { .. }
+            | StoreError::StepNotFound { .. }
+            | StoreError::RetryPending { .. }
+            | StoreError::NoRecipeVersion { .. }),
+        ) => message_page(StatusCode::CONFLICT, "Retry refused", &e.to_string(), Some(&viewer)),
         Err(e) => {
             tracing::error!(error = %e, run = %id, "store error retrying from the web page");
-            message_page(StatusCode::INTERNAL_SERVER_ERROR, "Run history unavailable", "The retry could not be recorded; see the daemon's log.", Some(&viewer))
+            message_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Run history unavailable",
+                "The retry could not be recorded; see the daemon's log.",
+                Some(&viewer),
+            )
         }
     }
 }

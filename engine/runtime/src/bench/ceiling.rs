@@ -1,0 +1,115 @@
+//! The `ceiling` scenario: the store's own claim-and-complete cycle with no HTTP at all, on the
+//! same backend and in the same process as `throughput`, so throughput can be printed as a
+//! fraction of it. Each run goes through what the engine writes for the throughput recipe:
+//! recorded by a webhook delivery, claimed under a lease, its steps read, three steps
+//! (trigger, employee, notify) started and finished, and the run finished.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use hirewire_store::{NewRun, RunStatus, StepOutcome, Store};
+use serde::Serialize;
+use serde_json::json;
+
+use super::BenchError;
+use super::project::{Backend, fresh_database};
+
+/// The recipe the ceiling's runs belong to.
+const CEILING_RECIPE: &str = "bench-ceiling";
+/// The steps each run records, as the throughput recipe's runs do.
+const STEPS: [(&str, &str); 3] =
+    [("trigger", "greenhouse.candidate_hired"), ("employee", "bamboohr.upsert_employee"), ("notify", "slack.post_message")];
+
+/// The figures of one ceiling pass.
+#[derive(Debug, Clone, Serialize)]
+pub struct CeilingPass {
+    /// The database.
+    pub backend: Backend,
+    /// Runs recorded and completed.
+    pub runs: usize,
+    /// Workers claiming and completing at once.
+    pub workers: usize,
+    /// Wall time, seconds.
+    pub wall_secs: f64,
+    /// Runs completed per second.
+    pub runs_per_sec: f64,
+}
+
+/// Records `runs` runs (one webhook delivery each, `workers` deliveries at once) while `workers`
+/// workers claim and complete them; a fresh database of `backend`.
+///
+/// # Errors
+/// Setup or store failures.
+pub async fn ceiling_pass(backend: Backend, runs: usize, workers: usize) -> Result<CeilingPass, BenchError> {
+    let database = fresh_database(backend).await?;
+    let outcome = async {
+        let store = Store::open(&database.url).await.map_err(|e| BenchError::setup("opening the ceiling store", e))?;
+        store
+            .set_recipe_concurrency(CEILING_RECIPE, u32::try_from(workers).unwrap_or(u32::MAX))
+            .await
+            .map_err(|e| BenchError::setup("setting the ceiling recipe's concurrency", e))?;
+        let started = Instant::now();
+        let next = Arc::new(AtomicUsize::new(0));
+        let done = Arc::new(AtomicUsize::new(0));
+        let mut tasks = tokio::task::JoinSet::new();
+        for worker in 0..workers.max(1) {
+            let (producer_store, next) = (store.clone(), next.clone());
+            tasks.spawn(async move { record_deliveries(&producer_store, &next, runs).await });
+            let (worker_store, done) = (store.clone(), done.clone());
+            tasks.spawn(async move { complete_runs(&worker_store, &format!("ceiling-{worker}"), &done, runs).await });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            joined.map_err(|e| BenchError::setup("a ceiling task", e))??;
+        }
+        let wall = started.elapsed().max(Duration::from_millis(1));
+        store.close().await;
+        #[allow(clippy::cast_precision_loss)]
+        Ok(CeilingPass { backend, runs, workers, wall_secs: wall.as_secs_f64(), runs_per_sec: runs as f64 / wall.as_secs_f64() })
+    }
+    .await;
+    if let Err(e) = database.drop_database().await {
+        tracing::warn!(error = %e, "could not drop the ceiling database");
+    }
+    outcome
+}
+
+async fn record_deliveries(store: &Store, next: &AtomicUsize, runs: usize) -> Result<(), BenchError> {
+    loop {
+        let index = next.fetch_add(1, Ordering::Relaxed);
+        if index >= runs {
+            return Ok(());
+        }
+        let run = NewRun::new(CEILING_RECIPE, "ceiling-v1", "candidate_hired", json!({"application": {"id": index}}))
+            .with_event_id(format!("candidate_hired:application:{index}"))
+            .with_business_key(index.to_string())
+            .with_application_id(index.to_string());
+        store
+            .record_webhook("greenhouse", &format!("ceiling-{index}"), &[run])
+            .await
+            .map_err(|e| BenchError::setup("recording a ceiling delivery", e))?;
+    }
+}
+
+async fn complete_runs(store: &Store, node: &str, done: &AtomicUsize, runs: usize) -> Result<(), BenchError> {
+    let fail = |e| BenchError::setup("completing a ceiling run", e);
+    while done.load(Ordering::Relaxed) < runs {
+        let claimed = store.claim_runs(node, 1, Duration::from_secs(30)).await.map_err(fail)?;
+        if claimed.is_empty() {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            continue;
+        }
+        for run in claimed {
+            let lease = run.lease();
+            store.steps_of(&run.id).await.map_err(fail)?;
+            for (step, action) in STEPS {
+                store.start_step(&lease, step, action, &run.payload).await.map_err(fail)?;
+                let output = StepOutcome::Succeeded(json!({"id": run.id, "ok": true}));
+                store.finish_step(&lease, step, action, &output, 1).await.map_err(fail)?;
+            }
+            store.finish_run(&lease, RunStatus::Succeeded, None).await.map_err(fail)?;
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    Ok(())
+}
