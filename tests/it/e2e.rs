@@ -212,7 +212,57 @@ async fn killing_the_daemon_at_random_points_loses_nothing(db: Db) {
     project.cleanup().await;
 }
 
+async fn stage_change_webhooks_respect_to_stage(db: Db) {
+    let sandbox = Sandbox::start().await;
+    let project = TestProject::example(db).await;
+    project.write_recipe(
+        "offer-stage.yaml",
+        r##"
+name: offer-stage
+trigger:
+  connection: greenhouse
+  event: application_stage_changed
+  delivery: webhook
+  to_stage: Offer
+steps:
+  - id: notify
+    action: slack.post_message
+    connection: slack
+    with: { channel: "#people-ops", text: "{{ trigger.candidate.first_name }} reached {{ trigger.to_stage.name }}" }
+"##,
+    );
+    let daemon = start(&project, &sandbox, "e2e").await;
+    let store = project.store().await;
+    let id = |v: &Value| v.get("id").and_then(Value::as_i64).expect("id");
+    let job = sandbox.post("/greenhouse/_control/jobs", json!({ "name": "Engineer" })).await;
+    let candidate = sandbox
+        .post("/greenhouse/_control/candidates", json!({ "first_name": "Annie", "last_name": "Easley", "email_addresses": [] }))
+        .await;
+    let app = id(&sandbox.post("/greenhouse/_control/applications", json!({ "candidate_id": id(&candidate), "job_id": id(&job) })).await);
+    let url = format!("http://{}", daemon.addr);
+    for stage in ["Onsite", "Offer"] {
+        sandbox.post(&format!("/greenhouse/_control/applications/{app}/move"), json!({ "to_stage_name": stage })).await;
+        let sent = sandbox
+            .post(
+                "/greenhouse/_control/webhooks",
+                json!({ "url": format!("{url}/webhooks/greenhouse"), "secret": hirewire_tests::sandbox::WEBHOOK_SECRET,
+                        "action": "candidate_stage_change", "id": app, "event_id": format!("move-{stage}") }),
+            )
+            .await;
+        assert_eq!(sent["statuses"], json!([200]));
+    }
+    let runs = wait_for_finished(&store, "offer-stage", 2, Duration::from_secs(60)).await;
+    daemon.stop().await;
+    let mut statuses: Vec<RunStatus> = runs.iter().map(|r| r.status).collect();
+    statuses.sort_by_key(|s| s.as_str());
+    assert_eq!(statuses, vec![RunStatus::Skipped, RunStatus::Succeeded], "{runs:?}");
+    let texts: Vec<Value> = sandbox.slack_messages().await.into_iter().map(|m| m["text"].clone()).collect();
+    assert_eq!(texts, vec![json!("Annie reached Offer")]);
+    project.cleanup().await;
+}
+
 on_both_databases!(
+    stage_change_webhooks_respect_to_stage,
     webhook_poll_and_retry_make_one_employee,
     failing_hr_api_is_retried_until_it_recovers,
     permanent_error_fails_once_and_fires_on_error,

@@ -72,6 +72,10 @@ impl Connection for GreenhouseConnection {
         enrich(&self.client, event).await
     }
 
+    fn event_matches(&self, trigger: &str, params: &Value, payload: &Value) -> bool {
+        trigger != "application_stage_changed" || crate::greenhouse::triggers::stage_change_matches(params, payload)
+    }
+
     async fn check(&self) -> Vec<CheckItem> {
         check_connection(&self.client, &self.settings.user_email).await
     }

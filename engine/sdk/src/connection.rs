@@ -153,6 +153,15 @@ pub trait Connection: Send + Sync {
     async fn check(&self) -> Vec<CheckItem> {
         Vec::new()
     }
+
+    /// Whether a completed event passes the recipe's trigger parameters
+    /// (`from_stage`/`to_stage`...). Polls filter by themselves; webhook
+    /// deliveries carry every event, so the engine asks after `enrich_event`
+    /// and records a run that does not match as `skipped`.
+    fn event_matches(&self, trigger: &str, params: &Value, payload: &Value) -> bool {
+        let _ = (trigger, params, payload);
+        true
+    }
 }
 
 /// Deserializes an action's typed input, naming the field at fault.

@@ -99,8 +99,15 @@ impl Executor {
         });
         let mut scope = Scope::new(&trigger, &run_facts);
 
-        // 2. The `when:` filter.
+        // 2. The trigger's parameters (webhooks carry every event) and the `when:` filter.
         if let Trigger::Connector(t) = &recipe.trigger {
+            let matches = self
+                .connections
+                .get(&t.connection)
+                .is_none_or(|live| live.connection.event_matches(&t.event, &t.params, &trigger));
+            if !matches {
+                return self.finish(run, lease, RunStatus::Skipped, None).await;
+            }
             if let Some(when) = &t.when {
                 match self.expr.eval_condition(when, &scope) {
                     Ok(true) => {}
