@@ -168,12 +168,11 @@ impl Connection for MemoryConnection {
         }
         {
             let mut failures = self.backend.failures.lock().expect("failures");
-            if let Some(f) = failures.get_mut(&cx.step_id) {
-                if f.times > 0 {
+            if let Some(f) = failures.get_mut(&cx.step_id)
+                && f.times > 0 {
                     f.times -= 1;
                     return Err(ActionError::new(f.kind, f.message.clone()).with_retry_after(f.retry_after));
                 }
-            }
         }
         match action {
             "record" => Ok(json!({ "n": self.backend.calls.lock().expect("calls").len(), "echo": input })),

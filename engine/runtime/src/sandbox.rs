@@ -10,7 +10,6 @@ use hirewire_sdk::{ConnectorDescriptor, FakeOptions};
 ///
 /// `public_url` is how clients reach the sandbox (e.g. `http://127.0.0.1:9000`),
 /// used by the fakes for absolute links (`Link`, `Location`).
-#[must_use]
 pub fn sandbox_app(registry: &[ConnectorDescriptor], public_url: &str, seed: u64) -> Router {
     let mut app = Router::new();
     let mut mounted = Vec::new();

@@ -40,12 +40,11 @@ pub async fn run(dir: &Path, command: &ConnectionsCommand) -> anyhow::Result<Exi
         .values()
         .filter(|c| name.as_ref().is_none_or(|n| &c.name == n))
         .collect();
-    if let Some(n) = name {
-        if selected.is_empty() {
+    if let Some(n) = name
+        && selected.is_empty() {
             eprintln!("error: no connection named `{n}` in hirewire.yaml");
             return Ok(ExitCode::from(2));
         }
-    }
     let connections = Connections::build(
         &registry,
         selected.iter().map(|c| (c.name.as_str(), c.connector.as_str(), c.settings())),

@@ -81,14 +81,13 @@ impl StepWalker<'_> {
             let mut outputs = Map::new();
             for step in steps {
                 let full_id = format!("{prefix}{}", step.id);
-                if let Some(record) = self.done.get(&full_id) {
-                    if matches!(record.status, StepStatus::Succeeded | StepStatus::Skipped) {
+                if let Some(record) = self.done.get(&full_id)
+                    && matches!(record.status, StepStatus::Succeeded | StepStatus::Skipped) {
                         let output = record.output.clone().unwrap_or(Value::Null);
                         scope.set_step(&step.id, &output);
                         outputs.insert(step.id.clone(), output);
                         continue;
                     }
-                }
                 if let Some(condition) = &step.condition {
                     match self.executor.expr.eval_condition(condition, scope) {
                         Ok(true) => {}

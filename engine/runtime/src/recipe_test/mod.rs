@@ -180,21 +180,19 @@ fn check_expectations(expect: &file::Expectations, run: Option<&RunDetail>) -> V
             run.run.error.as_deref().unwrap_or("none")
         ));
     }
-    if let Some(fragment) = &expect.error {
-        if !run.run.error.as_deref().unwrap_or_default().contains(fragment.as_str()) {
+    if let Some(fragment) = &expect.error
+        && !run.run.error.as_deref().unwrap_or_default().contains(fragment.as_str()) {
             problems.push(format!("error {:?} does not contain {fragment:?}", run.run.error));
         }
-    }
     for (step_id, step_expect) in &expect.steps {
         let Some(step) = run.steps.iter().find(|s| &s.step_id == step_id) else {
             problems.push(format!("step `{step_id}` did not run"));
             continue;
         };
-        if let Some(status) = &step_expect.status {
-            if step.status.as_str() != status {
+        if let Some(status) = &step_expect.status
+            && step.status.as_str() != status {
                 problems.push(format!("step `{step_id}` is {}, expected {status}", step.status.as_str()));
             }
-        }
         if let Some(input) = &step_expect.input {
             let actual = step.input.clone().unwrap_or(Value::Null);
             if !is_subset(input, &actual) {
