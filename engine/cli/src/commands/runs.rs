@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use hirewire_store::{RunDetail, RunFilter, RunStatus, RunSummary, StepRecord};
-use serde_json::{Value, json};
+use hirewire_store::{RunDetail, RunFilter, RunStatus, RunSummary};
+use serde_json::Value;
 
 use super::database::database_settings;
 
@@ -116,57 +116,7 @@ pub async fn run(dir: &Path, command: RunsCommand) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The stable JSON of one run in `runs list`.
-#[must_use]
-pub fn summary_json(run: &RunSummary) -> Value {
-    json!({
-        "id": run.id,
-        "recipe": run.recipe,
-        "recipe_version": run.recipe_version,
-        "status": run.status,
-        "trigger": run.trigger,
-        "trigger_event": run.event_id,
-        "business_key": run.business_key,
-        "candidate_id": run.candidate_id,
-        "application_id": run.application_id,
-        "job_id": run.job_id,
-        "attempt": run.attempt,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "error": run.error,
-        "retry_of": run.retry_of,
-        "requested_by": run.requested_by,
-    })
-}
-
-/// The stable JSON of `runs show`: the summary plus payload and steps.
-#[must_use]
-pub fn detail_json(detail: &RunDetail) -> Value {
-    let mut object = summary_json(&detail.run);
-    if let Value::Object(fields) = &mut object {
-        fields.insert("payload".to_owned(), detail.payload.clone());
-        fields.insert("run_at".to_owned(), json!(detail.run_at));
-        fields.insert("event_at".to_owned(), json!(detail.event_at));
-        fields.insert("redacted_at".to_owned(), json!(detail.redacted_at));
-        fields.insert("steps".to_owned(), detail.steps.iter().map(step_json).collect());
-    }
-    object
-}
-
-fn step_json(step: &StepRecord) -> Value {
-    json!({
-        "id": step.step_id,
-        "action": step.action,
-        "status": step.status,
-        "attempts": step.attempts,
-        "input": step.input,
-        "output": step.output,
-        "error": step.error,
-        "started_at": step.started_at,
-        "finished_at": step.finished_at,
-    })
-}
+pub use hirewire_store::run_json::{detail_json, summary_json};
 
 fn time(at: Option<DateTime<Utc>>) -> String {
     at.map_or_else(|| "-".to_owned(), |at| at.format("%Y-%m-%d %H:%M:%S").to_string())
