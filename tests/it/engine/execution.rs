@@ -123,6 +123,8 @@ async fn crash_resumes_at_first_unfinished_step(db: Db) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     first_node.kill();
+    // Aborting the node's tasks is asynchronous: let it finish before the gate opens.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     gate.add_permits(1000);
     let second_node = project.start("rescuer-node", vec![memory::descriptor()]).await;
     let store = project.store().await;
