@@ -37,22 +37,7 @@ impl Sandbox {
     /// Environment overrides that point the example project's connections at this sandbox.
     #[must_use]
     pub fn env_overrides(&self, database_url: &str) -> BTreeMap<String, String> {
-        let base = self.url();
-        let mut env = BTreeMap::new();
-        for (var, path) in [
-            ("GREENHOUSE_BASE_URL", "/greenhouse"),
-            ("GREENHOUSE_AUTH_URL", "/greenhouse/token"),
-            ("BAMBOOHR_BASE_URL", "/bamboohr"),
-            ("HIBOB_BASE_URL", "/hibob"),
-            ("PERSONIO_BASE_URL", "/personio"),
-            ("SLACK_BASE_URL", "/slack"),
-            ("PEOPLE_API_URL", "/http/people"),
-        ] {
-            env.insert(var.to_owned(), format!("{base}{path}"));
-        }
-        env.insert("HIREWIRE_DATABASE_URL".to_owned(), database_url.to_owned());
-        env.insert("GREENHOUSE_WEBHOOK_SECRET".to_owned(), WEBHOOK_SECRET.to_owned());
-        env
+        hirewire_runtime::sandbox::example_project_env(&self.url(), database_url, WEBHOOK_SECRET)
     }
 
     /// POSTs `body` to a control path (`/greenhouse/_control/jobs`) and returns the JSON answer.

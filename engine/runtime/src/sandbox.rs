@@ -2,6 +2,8 @@
 //! router (SPEC 8), served by `hirewire sandbox` and used by the demo, the
 //! tests and the benchmarks.
 
+use std::collections::BTreeMap;
+
 use axum::Router;
 use axum::routing::get;
 use hirewire_sdk::{ConnectorDescriptor, FakeOptions};
@@ -23,3 +25,24 @@ pub fn sandbox_app(registry: &[ConnectorDescriptor], public_url: &str, seed: u64
     app.route("/", get(move || async move { index }))
 }
 
+
+/// Variables that point the example project's connections (`hirewire.yaml` at the repository root) at the
+/// sandbox served at `sandbox_url`, and its history at `database_url`.
+#[must_use]
+pub fn example_project_env(sandbox_url: &str, database_url: &str, webhook_secret: &str) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for (var, path) in [
+        ("GREENHOUSE_BASE_URL", "/greenhouse"),
+        ("GREENHOUSE_AUTH_URL", "/greenhouse/token"),
+        ("BAMBOOHR_BASE_URL", "/bamboohr"),
+        ("HIBOB_BASE_URL", "/hibob"),
+        ("PERSONIO_BASE_URL", "/personio"),
+        ("SLACK_BASE_URL", "/slack"),
+        ("PEOPLE_API_URL", "/http/people"),
+    ] {
+        env.insert(var.to_owned(), format!("{sandbox_url}{path}"));
+    }
+    env.insert("HIREWIRE_DATABASE_URL".to_owned(), database_url.to_owned());
+    env.insert("GREENHOUSE_WEBHOOK_SECRET".to_owned(), webhook_secret.to_owned());
+    env
+}

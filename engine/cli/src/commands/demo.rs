@@ -4,7 +4,6 @@
 //! redelivery); the `hired-to-bamboohr` recipe creates one BambooHR employee,
 //! tells #people-ops and thanks each interviewer on Slack.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use hirewire_runtime::{Daemon, DaemonOptions};
 use hirewire_store::{RunFilter, RunStatus, Store};
 use serde_json::{Value, json};
 
-use hirewire_runtime::sandbox::sandbox_app;
+use hirewire_runtime::sandbox::{example_project_env, sandbox_app};
 
 /// The recipe whose run the demo follows.
 const DEMO_RECIPE: &str = "hired-to-bamboohr";
@@ -52,7 +51,7 @@ pub async fn run(dir: &Path, args: &DemoArgs) -> anyhow::Result<ExitCode> {
     options.listen = Some("127.0.0.1:0".parse()?);
     options.worker.node = "demo".to_owned();
     options.install_metrics = false;
-    options.env_overrides = demo_environment(&sandbox_url, &database);
+    options.env_overrides = example_project_env(&sandbox_url, &database, WEBHOOK_SECRET);
     let daemon = Daemon::start(options, Arc::new(hirewire_connectors::all())).await?;
     let daemon_url = format!("http://{}", daemon.addr);
     println!("hirewire     {daemon_url} (history: {database})");
@@ -70,25 +69,6 @@ pub async fn run(dir: &Path, args: &DemoArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
-}
-
-/// Every connection of the example project pointed at the sandbox, and a scratch database.
-fn demo_environment(sandbox: &str, database: &str) -> BTreeMap<String, String> {
-    let mut env = BTreeMap::new();
-    for (var, path) in [
-        ("GREENHOUSE_BASE_URL", "/greenhouse"),
-        ("GREENHOUSE_AUTH_URL", "/greenhouse/token"),
-        ("BAMBOOHR_BASE_URL", "/bamboohr"),
-        ("HIBOB_BASE_URL", "/hibob"),
-        ("PERSONIO_BASE_URL", "/personio"),
-        ("SLACK_BASE_URL", "/slack"),
-        ("PEOPLE_API_URL", "/http/people"),
-    ] {
-        env.insert(var.to_owned(), format!("{sandbox}{path}"));
-    }
-    env.insert("HIREWIRE_DATABASE_URL".to_owned(), database.to_owned());
-    env.insert("GREENHOUSE_WEBHOOK_SECRET".to_owned(), WEBHOOK_SECRET.to_owned());
-    env
 }
 
 async fn drive(sandbox: &str, daemon: &str, store: &Store, timeout: Duration) -> anyhow::Result<()> {

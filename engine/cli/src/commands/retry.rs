@@ -11,6 +11,8 @@ use clap::Args;
 use hirewire_store::{RequeueVersion, RunFilter, RunStatus, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::runs::{parse_since, parse_status};
+
 /// `hirewire runs retry`.
 #[derive(Debug, Args)]
 pub struct RetryArgs {
@@ -31,18 +33,6 @@ pub struct RetryArgs {
     /// Which recipe version runs the retry: `original` or `current`.
     #[arg(long, default_value = "original", value_parser = ["original", "current"])]
     pub version: String,
-}
-
-fn parse_status(text: &str) -> Result<RunStatus, String> {
-    text.parse().map_err(|e: hirewire_store::UnknownStatus| e.to_string())
-}
-
-fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    let ago = humantime::parse_duration(text).map_err(|_| format!("`{text}` is neither a duration (24h, 7d) nor an RFC 3339 time"))?;
-    Ok(Utc::now() - chrono::TimeDelta::from_std(ago).map_err(|e| e.to_string())?)
 }
 
 /// Runs `hirewire runs retry` against `store`.

@@ -59,12 +59,12 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-fn parse_status(text: &str) -> Result<RunStatus, String> {
+pub(crate) fn parse_status(text: &str) -> Result<RunStatus, String> {
     text.parse().map_err(|e: hirewire_store::UnknownStatus| e.to_string())
 }
 
 /// `24h`/`7d` ago, or an RFC 3339 instant.
-fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
+pub(crate) fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Ok(at.with_timezone(&Utc));
     }
