@@ -246,3 +246,26 @@ fn the_database_url_comes_from_the_environment_first_and_its_password_never_show
     assert_eq!(code, 0, "{stderr}");
     assert!(empty.path().join("hirewire.db").exists(), "{stdout}");
 }
+
+#[test]
+fn runs_retry_queues_from_a_step_by_id_and_by_filter() {
+    let binary = hirewire_binary();
+    let (dir, failed, succeeded) = project_with_runs();
+
+    let (code, stdout, stderr) =
+        hirewire(&binary, dir.path(), &["runs", "retry", &failed, "--from-step", "notify", "--version", "original"], None);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("retry queued: {failed} -> ")), "{stdout}");
+    assert!(stdout.contains("1 retried, 0 not retried"), "{stdout}");
+
+    // By filter: the failed run already has a retry pending, the succeeded one is retried from the start.
+    let (code, stdout, _) = hirewire(&binary, dir.path(), &["runs", "retry", "--recipe", "hired", "--status", "succeeded"], None);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains(&format!("retry queued: {succeeded} -> ")), "{stdout}");
+    let (code, stdout, _) = hirewire(&binary, dir.path(), &["runs", "retry", &failed], None);
+    assert_eq!(code, 1, "a second pending retry is refused: {stdout}");
+    assert!(stdout.contains(&format!("not retried: {failed}")), "{stdout}");
+
+    let (code, _, stderr) = hirewire(&binary, dir.path(), &["runs", "retry"], None);
+    assert_eq!(code, 2, "{stderr}");
+}

@@ -20,6 +20,7 @@ pub enum RunsCommand {
     /// Show one run with its steps' inputs, outputs and errors.
     Show(ShowArgs),
     /// Queue finished runs again (by id or by filter).
+    #[command(disable_version_flag = true)]
     Retry(super::retry::RetryArgs),
 }
 
