@@ -4,13 +4,15 @@
 //!
 //! Fault injection (SPEC 8) is the same for every fake: `POST
 //! /<connector>/_control/faults` with a [`FaultRule`] makes the next `count`
-//! requests under `path_prefix` answer `status` (with `Retry-After` for 429),
-//! arrive late (`delay_ms`) or be dropped (`drop`: the connection is closed
-//! without an answer). `DELETE /<connector>/_control/faults` clears them.
+//! requests under `path_prefix` (or every such request for `for_ms`
+//! milliseconds from when the rule is added, an outage) answer `status` (with
+//! `Retry-After` for 429), arrive late (`delay_ms`) or be dropped (`drop`: the
+//! connection is closed without an answer). `DELETE
+//! /<connector>/_control/faults` clears them.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -59,32 +61,49 @@ pub struct FaultRule {
     /// Close the connection without answering.
     #[serde(default)]
     pub drop: bool,
-    /// How many requests it applies to (`None`: until cleared).
+    /// How many requests it applies to (`None`: until cleared or until `for_ms` has passed).
     #[serde(default)]
     pub count: Option<u64>,
+    /// How long it applies, in milliseconds from when it is added (`None`: until cleared or counted down).
+    /// With `count` too, the rule ends with whichever comes first.
+    #[serde(default)]
+    pub for_ms: Option<u64>,
+}
+
+/// A rule as injected: the rule and, for a timed one, when it ends.
+#[derive(Debug, Clone)]
+struct ActiveFault {
+    rule: FaultRule,
+    until: Option<Instant>,
 }
 
 /// The faults currently injected into one fake.
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
-    rules: Arc<Mutex<Vec<FaultRule>>>,
+    rules: Arc<Mutex<Vec<ActiveFault>>>,
 }
 
 impl Faults {
-    /// Adds a rule.
+    /// Adds a rule; a timed rule (`for_ms`) starts now.
     pub fn add(&self, rule: FaultRule) {
-        self.rules.lock().expect("fault lock").push(rule);
+        let until = rule.for_ms.map(|ms| Instant::now() + Duration::from_millis(ms));
+        self.rules.lock().expect("fault lock").push(ActiveFault { rule, until });
     }
     /// Removes every rule.
     pub fn clear(&self) {
         self.rules.lock().expect("fault lock").clear();
     }
-    /// Takes the rule that applies to `path`, counting it down.
+    /// Takes the rule that applies to `path`, counting it down; timed rules that are over are dropped.
     fn take(&self, path: &str) -> Option<FaultRule> {
+        if path.contains("/_control/") {
+            return None;
+        }
+        let now = Instant::now();
         let mut rules = self.rules.lock().expect("fault lock");
-        let index = rules.iter().position(|r| path.starts_with(&r.path_prefix) && !path.contains("/_control/"))?;
-        let rule = rules[index].clone();
-        if let Some(count) = rules[index].count.as_mut() {
+        rules.retain(|active| active.until.is_none_or(|until| now < until));
+        let index = rules.iter().position(|active| path.starts_with(&active.rule.path_prefix))?;
+        let rule = rules[index].rule.clone();
+        if let Some(count) = rules[index].rule.count.as_mut() {
             *count = count.saturating_sub(1);
             if *count == 0 {
                 rules.remove(index);
@@ -178,5 +197,57 @@ impl TestServer {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.handle.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(path_prefix: &str, count: Option<u64>, for_ms: Option<u64>) -> FaultRule {
+        FaultRule { path_prefix: path_prefix.into(), status: Some(500), count, for_ms, ..FaultRule::default() }
+    }
+
+    #[test]
+    fn a_counted_rule_applies_to_the_next_requests_under_its_prefix_only() {
+        let faults = Faults::default();
+        faults.add(rule("/api", Some(2), None));
+        assert_eq!(faults.take("/oauth/token"), None);
+        assert_eq!(faults.take("/api/_control/faults"), None, "control routes are never faulted");
+        assert_eq!(faults.take("/api/v1/employees").and_then(|r| r.status), Some(500));
+        assert_eq!(faults.take("/api/v1/employees").and_then(|r| r.status), Some(500));
+        assert_eq!(faults.take("/api/v1/employees"), None);
+    }
+
+    #[test]
+    fn a_timed_rule_applies_to_every_request_until_its_time_is_over() {
+        let faults = Faults::default();
+        faults.add(rule("/api", None, Some(60_000)));
+        for _ in 0..50 {
+            assert_eq!(faults.take("/api/v1/employees/directory").and_then(|r| r.status), Some(500));
+        }
+        faults.clear();
+        faults.add(rule("/api", None, Some(20)));
+        std::thread::sleep(Duration::from_millis(40));
+        assert_eq!(faults.take("/api/v1/employees/directory"), None, "over after for_ms");
+        assert!(faults.rules.lock().unwrap().is_empty(), "an expired rule is dropped");
+    }
+
+    #[test]
+    fn a_timed_and_counted_rule_ends_with_whichever_comes_first() {
+        let faults = Faults::default();
+        faults.add(rule("", Some(1), Some(60_000)));
+        assert!(faults.take("/api").is_some());
+        assert_eq!(faults.take("/api"), None, "counted down before its time was over");
+        faults.add(rule("", Some(100), Some(0)));
+        assert_eq!(faults.take("/api"), None, "time over before it was counted down");
+    }
+
+    #[test]
+    fn the_control_api_takes_for_ms() {
+        let rule: FaultRule =
+            serde_json::from_value(serde_json::json!({"path_prefix": "/api", "status": 500, "for_ms": 60_000})).unwrap();
+        assert_eq!(rule.for_ms, Some(60_000));
+        assert_eq!(rule.count, None);
     }
 }
