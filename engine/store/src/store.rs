@@ -12,7 +12,7 @@ use crate::error::{StoreError, db};
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections per pool.
+/// Connections per Postgres pool, and SQLite readers.
 const MAX_CONNECTIONS: u32 = 16;
 
 /// The run history and work queue, on SQLite or Postgres. Cheap to clone (a pool handle).
@@ -25,8 +25,19 @@ pub struct Store {
 /// The connection pool of the backend in use.
 #[derive(Clone)]
 pub(crate) enum Pool {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePools),
     Postgres(PgPool),
+}
+
+/// SQLite allows one writer at a time. Every write goes through ONE connection, so this process's writers
+/// queue in the pool (first come, first served) instead of colliding on the file lock and sleeping in
+/// SQLite's busy handler; reads run in parallel on their own connections (WAL).
+#[derive(Clone)]
+pub(crate) struct SqlitePools {
+    /// The one writing connection.
+    pub(crate) write: SqlitePool,
+    /// Read-only work (history, `runs show`, gauges). The same pool as `write` for an in-memory database.
+    pub(crate) read: SqlitePool,
 }
 
 /// Which database a `Store` uses.
@@ -39,13 +50,15 @@ pub enum Backend {
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool and `$sql` to that backend's statements, so each store
-/// function is written once and type-checked against both backends.
+/// function is written once and type-checked against both backends. On SQLite `$pool` is the writing
+/// connection; read-only functions use `on_read_pool!`.
 macro_rules! on_pool {
     ($store:expr, $pool:ident, $sql:ident => $body:expr) => {
         match &$store.pool {
-            $crate::store::Pool::Sqlite($pool) => {
+            $crate::store::Pool::Sqlite(pools) => {
                 #[allow(unused_imports)]
                 use $crate::sql::sqlite as $sql;
+                let $pool = &pools.write;
                 $body
             }
             $crate::store::Pool::Postgres($pool) => {
@@ -57,6 +70,27 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// `on_pool!` for functions that only read: on SQLite `$pool` is the reading pool, so reads never wait
+/// behind the writer.
+macro_rules! on_read_pool {
+    ($store:expr, $pool:ident, $sql:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite(pools) => {
+                #[allow(unused_imports)]
+                use $crate::sql::sqlite as $sql;
+                let $pool = &pools.read;
+                $body
+            }
+            $crate::store::Pool::Postgres($pool) => {
+                #[allow(unused_imports)]
+                use $crate::sql::postgres as $sql;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_read_pool;
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -110,18 +144,25 @@ impl Store {
                 // Deleted and overwritten content (pruned runs, forgotten candidates) is zeroed, not left in
                 // free pages.
                 .pragma("secure_delete", "ON");
-            let pool_options = if in_memory {
-                SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .after_connect(|conn, _| Box::pin(crate::commit_counter::count_commits_of(conn)))
+                .connect_with(options.clone())
+                .await
+                .map_err(db("open"))?;
+            let read = if in_memory {
+                write.clone()
             } else {
-                SqlitePoolOptions::new().max_connections(MAX_CONNECTIONS)
+                // Opened lazily: the file exists (the writer created it) and readers connect on first use.
+                SqlitePoolOptions::new()
+                    .max_connections(MAX_CONNECTIONS)
+                    .after_connect(|conn, _| Box::pin(crate::commit_counter::count_commits_of(conn)))
+                    .connect_lazy_with(options)
             };
-            let pool_options =
-                pool_options.after_connect(|conn, _| Box::pin(crate::commit_counter::count_commits_of(conn)));
-            Pool::Sqlite(pool_options.connect_with(options).await.map_err(db("open"))?)
+            Pool::Sqlite(SqlitePools { write, read })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
             let pool = PgPoolOptions::new()
@@ -144,7 +185,7 @@ impl Store {
     /// `Migrate` when a migration fails or an applied one was changed.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.pool {
-            Pool::Sqlite(pool) => sqlx::migrate!("../../migrations/sqlite").run(pool).await?,
+            Pool::Sqlite(pools) => sqlx::migrate!("../../migrations/sqlite").run(&pools.write).await?,
             Pool::Postgres(pool) => sqlx::migrate!("../../migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -179,7 +220,10 @@ impl Store {
     /// Closes every connection (waits for queries in flight).
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Sqlite(pools) => {
+                pools.read.close().await;
+                pools.write.close().await;
+            }
             Pool::Postgres(pool) => pool.close().await,
         }
     }

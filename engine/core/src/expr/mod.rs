@@ -5,10 +5,11 @@
 //! Recipes are checked at load time ([`ExprEngine::analyze`]: syntax and the
 //! names each expression refers to) and evaluated at run time
 //! ([`ExprEngine::render_value`], [`ExprEngine::eval_condition`],
-//! [`ExprEngine::eval_list`]) against a [`Scope`]. Evaluation re-parses the
-//! (small, already validated) source, which costs microseconds; an undefined
-//! value is always an error, never an empty string.
+//! [`ExprEngine::eval_list`]) against a [`Scope`]. Each distinct string is
+//! compiled once and kept (`compiled`), so runs never re-parse their recipe;
+//! an undefined value is always an error, never an empty string.
 
+mod compiled;
 mod filters;
 mod names;
 mod scope;
@@ -64,7 +65,8 @@ pub struct SyntaxProblem {
 
 /// The configured MiniJinja environment. Cheap to share (`Send + Sync`).
 pub struct ExprEngine {
-    env: Environment<'static>,
+    env: &'static Environment<'static>,
+    compiled: compiled::CompiledCache,
 }
 
 impl std::fmt::Debug for ExprEngine {
@@ -105,7 +107,8 @@ impl ExprEngine {
     /// An engine with the given limits.
     #[must_use]
     pub fn with_limits(fuel: u64, recursion_limit: usize) -> Self {
-        Self { env: configured_env(fuel, recursion_limit) }
+        let compiled = compiled::CompiledCache::new(configured_env(fuel, recursion_limit));
+        Self { env: compiled.env(), compiled }
     }
 
     /// Checks one string of a recipe: its syntax and the names it reads.
@@ -119,7 +122,7 @@ impl ExprEngine {
                     Ok(compiled) => Analysis {
                         references: sorted(compiled.undeclared_variables(true)),
                         syntax_error: None,
-                        unknown_names: names::unknown_names(&self.env, &expr, true)
+                        unknown_names: names::unknown_names(self.env, &expr, true)
                             .into_iter()
                             .map(|(m, o)| (m, start + o))
                             .collect(),
@@ -140,7 +143,7 @@ impl ExprEngine {
                     Ok(t) => Analysis {
                         references: sorted(t.undeclared_variables(true)),
                         syntax_error: None,
-                        unknown_names: names::unknown_names(&self.env, &text, false),
+                        unknown_names: names::unknown_names(self.env, &text, false),
                     },
                     Err(e) => Analysis {
                         references: Vec::new(),
@@ -210,7 +213,12 @@ impl ExprEngine {
                 to_json(&value).map_err(|m| (path.clone(), format!("`{expr}` {m}")))
             }
             TemplateNode::Text(text) => {
-                self.env.render_str(text, ctx).map(Value::String).map_err(|e| (path.clone(), describe(&e)))
+                let rendered = match self.compiled.template(text) {
+                    Ok(Some(template)) => template.render(ctx),
+                    Ok(None) => self.env.render_str(text, ctx),
+                    Err(e) => Err(e),
+                };
+                rendered.map(Value::String).map_err(|e| (path.clone(), describe(&e)))
             }
             TemplateNode::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -239,8 +247,11 @@ impl ExprEngine {
     }
 
     fn eval_expression(&self, expr: &str, ctx: &minijinja::Value) -> Result<minijinja::Value, String> {
-        let compiled = self.env.compile_expression(expr).map_err(|e| describe(&e))?;
-        compiled.eval(ctx).map_err(|e| describe(&e))
+        match self.compiled.expression(expr).map_err(|e| describe(&e))? {
+            Some(expression) => expression.eval(ctx),
+            None => self.env.compile_expression(expr).and_then(|e| e.eval(ctx)),
+        }
+        .map_err(|e| describe(&e))
     }
 }
 

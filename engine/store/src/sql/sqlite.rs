@@ -11,28 +11,38 @@ pub(crate) const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 
 /// Claims up to `$4` due runs for node `$1` at `$2` with a lease until `$3`, in one statement (SQLite has one
 /// writer at a time, so no row locking is needed). A recipe with concurrency 1 yields its oldest queued run
-/// (by event time) only when none of its runs is running; a recipe with concurrency n yields at most
-/// n - running of its due runs.
+/// (by event time) only when it is due and none of the recipe's runs is running; a recipe with concurrency n
+/// yields at most n - running of its oldest due runs.
+///
+/// Every step is an index seek, so a claim costs O(recipes with queued runs x `$4`), not O(queued runs):
+/// `queued_recipes` walks the distinct recipes of `runs_queued` (a loose index scan), `slots` counts each
+/// one's running runs in `runs_running`, `candidates` takes at most `$4` due runs per recipe in event order.
 pub(crate) const CLAIM_RUNS: &str = "\
-WITH running AS (
-    SELECT recipe, COUNT(*) AS running FROM runs WHERE status = 'running' GROUP BY recipe
+WITH RECURSIVE queued_recipes(recipe) AS (
+    SELECT (SELECT recipe FROM runs WHERE status = 'queued' ORDER BY recipe LIMIT 1)
+    UNION ALL
+    SELECT (SELECT r.recipe FROM runs r WHERE r.status = 'queued' AND r.recipe > q.recipe ORDER BY r.recipe LIMIT 1)
+    FROM queued_recipes q WHERE q.recipe IS NOT NULL
 ),
-ranked AS (
-    SELECT q.id, q.run_at, q.event_at,
-           COALESCE(l.max_concurrency, 1) AS max_concurrency,
-           COALESCE(r.running, 0) AS running,
-           ROW_NUMBER() OVER (PARTITION BY q.recipe ORDER BY q.event_at, q.id) AS in_order,
-           ROW_NUMBER() OVER (PARTITION BY q.recipe, q.run_at <= $2 ORDER BY q.event_at, q.id) AS among_due
-    FROM runs q
-    LEFT JOIN recipe_limits l ON l.recipe = q.recipe
-    LEFT JOIN running r ON r.recipe = q.recipe
-    WHERE q.status = 'queued'
+slots AS (
+    SELECT q.recipe,
+           COALESCE((SELECT l.max_concurrency FROM recipe_limits l WHERE l.recipe = q.recipe), 1) AS max_concurrency,
+           (SELECT COUNT(*) FROM runs r WHERE r.status = 'running' AND r.recipe = q.recipe) AS running,
+           (SELECT h.id FROM runs h WHERE h.status = 'queued' AND h.recipe = q.recipe
+            ORDER BY h.event_at, h.id LIMIT 1) AS head
+    FROM queued_recipes q WHERE q.recipe IS NOT NULL
+),
+candidates AS (
+    SELECT c.id, c.recipe, c.run_at, c.event_at, s.max_concurrency - s.running AS free,
+           ROW_NUMBER() OVER (PARTITION BY c.recipe ORDER BY c.event_at, c.id) AS among_due
+    FROM slots s
+    JOIN runs c ON c.id IN (
+        SELECT d.id FROM runs d WHERE d.status = 'queued' AND d.recipe = s.recipe AND d.run_at <= $2
+        ORDER BY d.event_at, d.id LIMIT $4)
+    WHERE s.running < s.max_concurrency AND (s.max_concurrency > 1 OR c.id = s.head)
 ),
 eligible AS (
-    SELECT id FROM ranked
-    WHERE run_at <= $2
-      AND ((max_concurrency = 1 AND running = 0 AND in_order = 1)
-        OR (max_concurrency > 1 AND among_due <= max_concurrency - running))
+    SELECT id FROM candidates WHERE among_due <= free
     ORDER BY run_at, event_at, id
     LIMIT $4
 )
