@@ -110,6 +110,39 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
+    /// Injects a fault (`hirewire_sdk::FaultRule` as JSON) into `connector`'s fake.
+    pub async fn inject_fault(&self, connector: &str, rule: Value) {
+        self.post(&format!("/{connector}/_control/faults"), rule).await;
+    }
+
+    /// The requests `connector`'s fake received (method, path, query, body), oldest first.
+    pub async fn requests(&self, connector: &str) -> Vec<Value> {
+        self.get(&format!("/{connector}/_control/requests")).await.as_array().cloned().unwrap_or_default()
+    }
+
+    /// How many `method` requests `connector`'s fake received on a path ending with `path_suffix`.
+    pub async fn count_requests(&self, connector: &str, method: &str, path_suffix: &str) -> usize {
+        self.requests(connector)
+            .await
+            .iter()
+            .filter(|r| r["method"] == method && r["path"].as_str().is_some_and(|p| p.ends_with(path_suffix)))
+            .count()
+    }
+
+    /// The Slack fake's id of channel `#name`.
+    ///
+    /// # Panics
+    /// When the fake has no such channel.
+    pub async fn slack_channel_id(&self, name: &str) -> String {
+        let channels = self.get("/slack/_control/channels").await;
+        channels
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["name"] == name))
+            .and_then(|c| c["id"].as_str())
+            .unwrap_or_else(|| panic!("no Slack channel #{name} in {channels}"))
+            .to_owned()
+    }
+
     /// Every Slack message the fake received.
     pub async fn slack_messages(&self) -> Vec<Value> {
         self.get("/slack/_control/messages").await.as_array().cloned().unwrap_or_default()

@@ -1,0 +1,1 @@
+//! Secrets never leak from a real `hirewire run` process (in progress).
