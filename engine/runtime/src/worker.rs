@@ -90,7 +90,9 @@ pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<N
         }
         tokio::select! {
             () = wake.notified() => {}
-            () = finished.notified(), if free == 0 => {}
+            // A run of ours finished: a slot is free again. Also after a claim that found fewer runs than
+            // it asked for, because other nodes had locked them at that moment (the queue may not be empty).
+            () = finished.notified() => {}
             () = tokio::time::sleep(options.idle_poll) => {}
             _ = shutdown.changed() => {}
         }
