@@ -25,6 +25,8 @@ use super::test_cluster::TestCluster;
 
 /// The node killed with SIGKILL half-way.
 const KILLED: &str = "node-b";
+/// How many runs the killed node should hold when it is killed.
+const KILL_WHEN_HOLDING: usize = 3;
 /// The node restarted (SIGTERM, then started again) half-way.
 const RESTARTED: &str = "node-c";
 /// Rounds of live hires in the failure phase (Postgres restarts in round 2, the kill is in round 5).
@@ -143,9 +145,9 @@ pub async fn run_scenario(hires: usize, slow_hr: bool) -> Option<Figures> {
             }
             5 => {
                 let killed = cluster.nodes.remove(KILLED).expect("node-b runs");
-                // Killed as soon as it holds runs (while this round's hires arrive).
-                let deadline = Instant::now() + Duration::from_secs(30);
-                while runs_held_by(&store, KILLED).await.is_empty() && Instant::now() < deadline {
+                // Killed while this round's hires arrive, once it holds a few runs (or what it holds after 20 s).
+                let deadline = Instant::now() + Duration::from_secs(20);
+                while runs_held_by(&store, KILLED).await.len() < KILL_WHEN_HOLDING && Instant::now() < deadline {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 killed.kill();
