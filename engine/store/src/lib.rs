@@ -23,6 +23,7 @@ mod redact;
 mod rows;
 pub mod run_json;
 mod sql;
+mod sqlite_tuning;
 mod steps;
 mod store;
 pub mod testing;

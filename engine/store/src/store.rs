@@ -149,7 +149,7 @@ impl Store {
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .after_connect(|conn, _| Box::pin(crate::commit_counter::count_commits_of(conn)))
+                .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
                 .connect_with(options.clone())
                 .await
                 .map_err(db("open"))?;
@@ -159,7 +159,7 @@ impl Store {
                 // Opened lazily: the file exists (the writer created it) and readers connect on first use.
                 SqlitePoolOptions::new()
                     .max_connections(MAX_CONNECTIONS)
-                    .after_connect(|conn, _| Box::pin(crate::commit_counter::count_commits_of(conn)))
+                    .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
                     .connect_lazy_with(options)
             };
             Pool::Sqlite(SqlitePools { write, read })

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use hirewire_store::{NewRun, RunStatus, StepOutcome, Store};
+use hirewire_store::{ClaimedRun, NewRun, RunStatus, StepOutcome, Store};
+use tokio::sync::Notify;
 use serde::Serialize;
 use serde_json::json;
 
@@ -51,17 +52,17 @@ pub async fn ceiling_pass(backend: Backend, runs: usize, workers: usize) -> Resu
             .map_err(|e| BenchError::setup("setting the ceiling recipe's concurrency", e))?;
         let started = Instant::now();
         let next = Arc::new(AtomicUsize::new(0));
-        let done = Arc::new(AtomicUsize::new(0));
-        let mut tasks = tokio::task::JoinSet::new();
-        for worker in 0..workers.max(1) {
-            let (producer_store, next) = (store.clone(), next.clone());
-            tasks.spawn(async move { record_deliveries(&producer_store, &next, runs).await });
-            let (worker_store, done) = (store.clone(), done.clone());
-            tasks.spawn(async move { complete_runs(&worker_store, &format!("ceiling-{worker}"), &done, runs).await });
+        let wake = Arc::new(Notify::new());
+        let mut producers = tokio::task::JoinSet::new();
+        for _ in 0..workers.max(1) {
+            let (producer_store, next, wake) = (store.clone(), next.clone(), wake.clone());
+            producers.spawn(async move { record_deliveries(&producer_store, &next, &wake, runs).await });
         }
-        while let Some(joined) = tasks.join_next().await {
-            joined.map_err(|e| BenchError::setup("a ceiling task", e))??;
+        let consumer = tokio::spawn(complete_runs(store.clone(), wake, runs, workers.max(1)));
+        while let Some(joined) = producers.join_next().await {
+            joined.map_err(|e| BenchError::setup("a ceiling producer", e))??;
         }
+        consumer.await.map_err(|e| BenchError::setup("the ceiling consumer", e))??;
         let wall = started.elapsed().max(Duration::from_millis(1));
         store.close().await;
         #[allow(clippy::cast_precision_loss)]
@@ -74,7 +75,7 @@ pub async fn ceiling_pass(backend: Backend, runs: usize, workers: usize) -> Resu
     outcome
 }
 
-async fn record_deliveries(store: &Store, next: &AtomicUsize, runs: usize) -> Result<(), BenchError> {
+async fn record_deliveries(store: &Store, next: &AtomicUsize, wake: &Notify, runs: usize) -> Result<(), BenchError> {
     loop {
         let index = next.fetch_add(1, Ordering::Relaxed);
         if index >= runs {
@@ -88,28 +89,68 @@ async fn record_deliveries(store: &Store, next: &AtomicUsize, runs: usize) -> Re
             .record_webhook("greenhouse", &format!("ceiling-{index}"), &[run])
             .await
             .map_err(|e| BenchError::setup("recording a ceiling delivery", e))?;
+        wake.notify_one();
     }
 }
 
-async fn complete_runs(store: &Store, node: &str, done: &AtomicUsize, runs: usize) -> Result<(), BenchError> {
+/// Claims and completes runs as the daemon's worker pool does: one claim loop takes up to the free slots
+/// (woken by the producers, as webhooks wake the daemon), each claimed run is completed on its own task.
+async fn complete_runs(store: Store, wake: Arc<Notify>, runs: usize, slots: usize) -> Result<(), BenchError> {
     let fail = |e| BenchError::setup("completing a ceiling run", e);
-    while done.load(Ordering::Relaxed) < runs {
-        let claimed = store.claim_runs(node, 1, Duration::from_secs(30)).await.map_err(fail)?;
+    let finished = Arc::new(Notify::new());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut done = 0;
+    while done < runs {
+        while let Some(joined) = tasks.try_join_next() {
+            joined.map_err(|e| BenchError::setup("a ceiling run", e))??;
+            done += 1;
+        }
+        if done >= runs {
+            break;
+        }
+        let free = slots.saturating_sub(in_flight.load(Ordering::Relaxed));
+        let claimed = if free > 0 {
+            store.claim_runs("ceiling", u32::try_from(free).unwrap_or(u32::MAX), Duration::from_secs(30)).await.map_err(fail)?
+        } else {
+            Vec::new()
+        };
         if claimed.is_empty() {
-            tokio::time::sleep(Duration::from_millis(1)).await;
+            tokio::select! {
+                () = wake.notified() => {}
+                () = finished.notified() => {}
+                Some(joined) = tasks.join_next() => {
+                    joined.map_err(|e| BenchError::setup("a ceiling run", e))??;
+                    done += 1;
+                }
+            }
             continue;
         }
         for run in claimed {
-            let lease = run.lease();
-            store.steps_of(&run.id).await.map_err(fail)?;
-            for (step, action) in STEPS {
-                store.start_step(&lease, step, action, &run.payload).await.map_err(fail)?;
-                let output = StepOutcome::Succeeded(json!({"id": run.id, "ok": true}));
-                store.finish_step(&lease, step, action, &output, 1).await.map_err(fail)?;
-            }
-            store.finish_run(&lease, RunStatus::Succeeded, None).await.map_err(fail)?;
-            done.fetch_add(1, Ordering::Relaxed);
+            in_flight.fetch_add(1, Ordering::Relaxed);
+            let (store, in_flight, finished) = (store.clone(), in_flight.clone(), finished.clone());
+            tasks.spawn(async move {
+                let outcome = complete_run(&store, &run).await;
+                in_flight.fetch_sub(1, Ordering::Relaxed);
+                finished.notify_one();
+                outcome
+            });
         }
     }
+    Ok(())
+}
+
+/// What the engine writes for one throughput run: its steps read, three steps started and finished, the run
+/// finished.
+async fn complete_run(store: &Store, run: &ClaimedRun) -> Result<(), BenchError> {
+    let fail = |e| BenchError::setup("completing a ceiling run", e);
+    let lease = run.lease();
+    store.steps_of(&run.id).await.map_err(fail)?;
+    for (step, action) in STEPS {
+        store.start_step(&lease, step, action, &run.payload).await.map_err(fail)?;
+        let output = StepOutcome::Succeeded(json!({"id": run.id, "ok": true}));
+        store.finish_step(&lease, step, action, &output, 1).await.map_err(fail)?;
+    }
+    store.finish_run(&lease, RunStatus::Succeeded, None).await.map_err(fail)?;
     Ok(())
 }
