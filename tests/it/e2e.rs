@@ -14,25 +14,8 @@ use hirewire_store::{RunFilter, RunSummary, Store};
 use hirewire_tests::engine::TestProject;
 use hirewire_tests::sandbox::Sandbox;
 
-/// Defines `<name>::sqlite` and `<name>::postgres`.
-macro_rules! on_both_databases {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    super::$name(hirewire_tests::engine::Db::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    super::$name(hirewire_tests::engine::Db::Postgres).await;
-                }
-            }
-        )+
-    };
-}
-pub(crate) use on_both_databases;
+/// `<name>::sqlite` and `<name>::postgres` for each test, as in the engine tests.
+pub(crate) use crate::engine::on_both_databases;
 
 /// SPEC 3's hire recipe: a hire (by webhook and reconciling poll) becomes one BambooHR employee, #people-ops
 /// hears about it, a failure alerts #hr-automation. A last name `Typo` makes BambooHR refuse the department.
