@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::error::{StoreError, db};
-use crate::store::{Store, on_read_pool};
+use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::RunStatus;
 
@@ -41,7 +41,7 @@ impl Store {
     /// # Errors
     /// `Database`; `Corrupt` for an unknown stored status.
     pub async fn runs_per_hour(&self, since: DateTime<Utc>) -> Result<Vec<HourlyRunCount>, StoreError> {
-        let rows: Vec<(String, i64, String, i64)> = on_read_pool!(self, pool, sql => {
+        let rows: Vec<(String, i64, String, i64)> = on_pool!(read: self, pool, sql => {
             sqlx::query_as(sql::RUNS_PER_HOUR)
                 .bind(Timestamp::new(since))
                 .fetch_all(pool)
@@ -71,7 +71,7 @@ impl Store {
     /// `Database`.
     pub async fn candidates_with_payload_text(&self, text: &str, limit: u32) -> Result<Vec<String>, StoreError> {
         let pattern = format!("%{}%", like_literal(&text.to_lowercase()));
-        on_read_pool!(self, pool, sql => {
+        on_pool!(read: self, pool, sql => {
             sqlx::query_scalar(sql::CANDIDATES_WITH_PAYLOAD_TEXT)
                 .bind(pattern)
                 .bind(i64::from(limit))

@@ -2,7 +2,7 @@
 //! old recipe versions' sources for runs recorded before a restart.
 
 use crate::error::{StoreError, db};
-use crate::store::{Store, on_read_pool};
+use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 
 impl Store {
@@ -11,7 +11,7 @@ impl Store {
     /// # Errors
     /// `Database`.
     pub async fn queue_depth(&self) -> Result<i64, StoreError> {
-        on_read_pool!(self, pool, sql => {
+        on_pool!(read: self, pool, sql => {
             sqlx::query_scalar(sql::QUEUE_DEPTH)
                 .bind(Timestamp::now())
                 .fetch_one(pool)
@@ -25,7 +25,7 @@ impl Store {
     /// # Errors
     /// `Database`.
     pub async fn recipe_version_source(&self, version: &str) -> Result<Option<(String, String)>, StoreError> {
-        on_read_pool!(self, pool, sql => {
+        on_pool!(read: self, pool, sql => {
             sqlx::query_as(sql::RECIPE_VERSION_SOURCE)
                 .bind(version)
                 .fetch_optional(pool)

@@ -3,7 +3,7 @@
 use crate::error::{StoreError, db, is_unique_violation};
 use crate::queue::new_run_id;
 use crate::rows::{RunDetailRow, RunRow, StepRow};
-use crate::store::{Store, on_pool, on_read_pool};
+use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{RequeueVersion, RunDetail, RunFilter, RunStatus};
 
@@ -50,7 +50,7 @@ impl Store {
     /// # Errors
     /// `Database`.
     pub async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<crate::RunSummary>, StoreError> {
-        let rows: Vec<RunRow> = on_read_pool!(self, pool, sql => {
+        let rows: Vec<RunRow> = on_pool!(read: self, pool, sql => {
             let mut qb = sqlx::QueryBuilder::<sql::Db>::new(sql::LIST_RUNS_SELECT);
             push_run_filter!(qb, sql, filter);
             qb.build_query_as().fetch_all(pool).await.map_err(db("list_runs"))?
@@ -63,7 +63,7 @@ impl Store {
     /// # Errors
     /// `Database`.
     pub async fn get_run(&self, run_id: &str) -> Result<Option<RunDetail>, StoreError> {
-        let found: Option<(RunDetailRow, Vec<StepRow>)> = on_read_pool!(self, pool, sql => {
+        let found: Option<(RunDetailRow, Vec<StepRow>)> = on_pool!(read: self, pool, sql => {
             let row: Option<RunDetailRow> =
                 sqlx::query_as(sql::GET_RUN).bind(run_id).fetch_optional(pool).await.map_err(db("get_run"))?;
             match row {
@@ -195,7 +195,7 @@ impl Store {
     /// # Errors
     /// `Database`.
     pub async fn current_recipe_version(&self, recipe: &str) -> Result<Option<String>, StoreError> {
-        on_read_pool!(self, pool, sql => {
+        on_pool!(read: self, pool, sql => {
             sqlx::query_scalar(sql::CURRENT_RECIPE_VERSION)
                 .bind(recipe)
                 .fetch_optional(pool)

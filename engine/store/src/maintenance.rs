@@ -8,7 +8,7 @@ use sqlx::types::Json;
 use crate::error::{StoreError, db};
 use crate::redact::{redact_strings, redact_text};
 use crate::rows::{NodeRow, RedactRunRow, RedactStepRow};
-use crate::store::{Store, on_pool, on_read_pool};
+use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{ForgetReport, NodeRecord, PruneReport};
 
@@ -171,7 +171,7 @@ impl Store {
     pub async fn live_nodes(&self, seen_within: Duration) -> Result<Vec<NodeRecord>, StoreError> {
         let window = TimeDelta::from_std(seen_within).unwrap_or(TimeDelta::days(365));
         let since = Timestamp::new(Utc::now() - window);
-        let rows: Vec<NodeRow> = on_read_pool!(self, pool, sql => {
+        let rows: Vec<NodeRow> = on_pool!(read: self, pool, sql => {
             sqlx::query_as(sql::LIVE_NODES).bind(since).fetch_all(pool).await.map_err(db("live_nodes"))?
         });
         Ok(rows.into_iter().map(NodeRow::into_record).collect())

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use crate::error::{StoreError, db};
 use crate::queue::lease_held;
 use crate::rows::StepRow;
-use crate::store::{Store, on_pool, on_read_pool};
+use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{RunLease, StepOutcome, StepRecord};
 
@@ -90,7 +90,7 @@ impl Store {
     /// # Errors
     /// `Database`.
     pub async fn steps_of(&self, run_id: &str) -> Result<Vec<StepRecord>, StoreError> {
-        let rows: Vec<StepRow> = on_read_pool!(self, pool, sql => {
+        let rows: Vec<StepRow> = on_pool!(read: self, pool, sql => {
             sqlx::query_as(sql::STEPS_OF_RUN).bind(run_id).fetch_all(pool).await.map_err(db("steps_of"))?
         });
         Ok(rows.into_iter().map(StepRow::into_record).collect())

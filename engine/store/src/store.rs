@@ -51,14 +51,18 @@ pub enum Backend {
 
 /// Runs `$body` with `$pool` bound to the concrete pool and `$sql` to that backend's statements, so each store
 /// function is written once and type-checked against both backends. On SQLite `$pool` is the writing
-/// connection; read-only functions use `on_read_pool!`.
+/// connection; a function that only reads says `on_pool!(read: self, ...)` and gets the reading pool, so reads
+/// never wait behind the writer.
 macro_rules! on_pool {
-    ($store:expr, $pool:ident, $sql:ident => $body:expr) => {
+    (read: $store:expr, $pool:ident, $sql:ident => $body:expr) => {
+        $crate::store::on_pool!(@read, $store, $pool, $sql => $body)
+    };
+    (@$side:ident, $store:expr, $pool:ident, $sql:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Sqlite(pools) => {
                 #[allow(unused_imports)]
                 use $crate::sql::sqlite as $sql;
-                let $pool = &pools.write;
+                let $pool = &pools.$side;
                 $body
             }
             $crate::store::Pool::Postgres($pool) => {
@@ -67,30 +71,12 @@ macro_rules! on_pool {
                 $body
             }
         }
+    };
+    ($store:expr, $pool:ident, $sql:ident => $body:expr) => {
+        $crate::store::on_pool!(@write, $store, $pool, $sql => $body)
     };
 }
 pub(crate) use on_pool;
-
-/// `on_pool!` for functions that only read: on SQLite `$pool` is the reading pool, so reads never wait
-/// behind the writer.
-macro_rules! on_read_pool {
-    ($store:expr, $pool:ident, $sql:ident => $body:expr) => {
-        match &$store.pool {
-            $crate::store::Pool::Sqlite(pools) => {
-                #[allow(unused_imports)]
-                use $crate::sql::sqlite as $sql;
-                let $pool = &pools.read;
-                $body
-            }
-            $crate::store::Pool::Postgres($pool) => {
-                #[allow(unused_imports)]
-                use $crate::sql::postgres as $sql;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use on_read_pool;
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

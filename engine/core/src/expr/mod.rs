@@ -65,13 +65,12 @@ pub struct SyntaxProblem {
 
 /// The configured MiniJinja environment. Cheap to share (`Send + Sync`).
 pub struct ExprEngine {
-    env: &'static Environment<'static>,
     compiled: compiled::CompiledCache,
 }
 
 impl std::fmt::Debug for ExprEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ExprEngine").field("fuel", &self.env.fuel()).finish_non_exhaustive()
+        f.debug_struct("ExprEngine").field("fuel", &self.env().fuel()).finish_non_exhaustive()
     }
 }
 
@@ -107,8 +106,12 @@ impl ExprEngine {
     /// An engine with the given limits.
     #[must_use]
     pub fn with_limits(fuel: u64, recursion_limit: usize) -> Self {
-        let compiled = compiled::CompiledCache::new(configured_env(fuel, recursion_limit));
-        Self { env: compiled.env(), compiled }
+        Self { compiled: compiled::CompiledCache::new(configured_env(fuel, recursion_limit)) }
+    }
+
+    /// The environment (shared with the compiled-expression cache).
+    fn env(&self) -> &'static Environment<'static> {
+        self.compiled.env()
     }
 
     /// Checks one string of a recipe: its syntax and the names it reads.
@@ -118,11 +121,11 @@ impl ExprEngine {
         match TemplateNode::from_string(s) {
             TemplateNode::Expression(expr) => {
                 let start = s.find(expr.as_str()).unwrap_or(0);
-                match self.env.compile_expression_owned(expr.clone()) {
+                match self.env().compile_expression_owned(expr.clone()) {
                     Ok(compiled) => Analysis {
                         references: sorted(compiled.undeclared_variables(true)),
                         syntax_error: None,
-                        unknown_names: names::unknown_names(self.env, &expr, true)
+                        unknown_names: names::unknown_names(self.env(), &expr, true)
                             .into_iter()
                             .map(|(m, o)| (m, start + o))
                             .collect(),
@@ -143,7 +146,7 @@ impl ExprEngine {
                     Ok(t) => Analysis {
                         references: sorted(t.undeclared_variables(true)),
                         syntax_error: None,
-                        unknown_names: names::unknown_names(self.env, &text, false),
+                        unknown_names: names::unknown_names(self.env(), &text, false),
                     },
                     Err(e) => Analysis {
                         references: Vec::new(),
@@ -215,7 +218,7 @@ impl ExprEngine {
             TemplateNode::Text(text) => {
                 let rendered = match self.compiled.template(text) {
                     Ok(Some(template)) => template.render(ctx),
-                    Ok(None) => self.env.render_str(text, ctx),
+                    Ok(None) => self.env().render_str(text, ctx),
                     Err(e) => Err(e),
                 };
                 rendered.map(Value::String).map_err(|e| (path.clone(), describe(&e)))
@@ -249,7 +252,7 @@ impl ExprEngine {
     fn eval_expression(&self, expr: &str, ctx: &minijinja::Value) -> Result<minijinja::Value, String> {
         match self.compiled.expression(expr).map_err(|e| describe(&e))? {
             Some(expression) => expression.eval(ctx),
-            None => self.env.compile_expression(expr).and_then(|e| e.eval(ctx)),
+            None => self.env().compile_expression(expr).and_then(|e| e.eval(ctx)),
         }
         .map_err(|e| describe(&e))
     }

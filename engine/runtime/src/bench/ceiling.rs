@@ -97,44 +97,39 @@ async fn record_deliveries(store: &Store, next: &AtomicUsize, wake: &Notify, run
 /// (woken by the producers, as webhooks wake the daemon), each claimed run is completed on its own task.
 async fn complete_runs(store: Store, wake: Arc<Notify>, runs: usize, slots: usize) -> Result<(), BenchError> {
     let fail = |e| BenchError::setup("completing a ceiling run", e);
-    let finished = Arc::new(Notify::new());
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let mut tasks = tokio::task::JoinSet::new();
+    let joined_run = |joined: Result<Result<(), BenchError>, tokio::task::JoinError>| {
+        joined.map_err(|e| BenchError::setup("a ceiling run", e))?
+    };
+    let mut in_flight = tokio::task::JoinSet::new();
     let mut done = 0;
     while done < runs {
-        while let Some(joined) = tasks.try_join_next() {
-            joined.map_err(|e| BenchError::setup("a ceiling run", e))??;
+        while let Some(joined) = in_flight.try_join_next() {
+            joined_run(joined)?;
             done += 1;
         }
         if done >= runs {
             break;
         }
-        let free = slots.saturating_sub(in_flight.load(Ordering::Relaxed));
+        let free = slots.saturating_sub(in_flight.len());
         let claimed = if free > 0 {
             store.claim_runs("ceiling", u32::try_from(free).unwrap_or(u32::MAX), Duration::from_secs(30)).await.map_err(fail)?
         } else {
             Vec::new()
         };
         if claimed.is_empty() {
+            // Wait for a new delivery or for one of ours to finish (a free slot).
             tokio::select! {
                 () = wake.notified() => {}
-                () = finished.notified() => {}
-                Some(joined) = tasks.join_next() => {
-                    joined.map_err(|e| BenchError::setup("a ceiling run", e))??;
+                Some(joined) = in_flight.join_next() => {
+                    joined_run(joined)?;
                     done += 1;
                 }
             }
             continue;
         }
         for run in claimed {
-            in_flight.fetch_add(1, Ordering::Relaxed);
-            let (store, in_flight, finished) = (store.clone(), in_flight.clone(), finished.clone());
-            tasks.spawn(async move {
-                let outcome = complete_run(&store, &run).await;
-                in_flight.fetch_sub(1, Ordering::Relaxed);
-                finished.notify_one();
-                outcome
-            });
+            let store = store.clone();
+            in_flight.spawn(async move { complete_run(&store, &run).await });
         }
     }
     Ok(())
