@@ -6,11 +6,11 @@ use hirewire_sdk::http_client::retry_after;
 use hirewire_sdk::{ActionError, ErrorKind, HttpClient};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::actions::DirectoryEmployee;
 use super::config::BambooHrConfig;
+use super::lookup::first_with_work_email;
 
 /// The header BambooHR puts its error reason in.
 pub const ERROR_MESSAGE_HEADER: &str = "x-bamboohr-error-message";
@@ -22,12 +22,6 @@ pub struct BambooHrClient {
     connection: String,
     api_root: String,
     api_key: SecretString,
-}
-
-#[derive(Deserialize)]
-struct Directory {
-    #[serde(default)]
-    employees: Vec<DirectoryEmployee>,
 }
 
 impl BambooHrClient {
@@ -79,24 +73,21 @@ impl BambooHrClient {
     }
 
     /// Finds an employee by work email (case-insensitive): the directory has no
-    /// email filter, so it is read whole and filtered here. A directory that is
-    /// not shared (403) falls back to a custom report, which includes inactive employees.
+    /// email filter, so it is read whole and filtered here (row by row, keeping
+    /// only the match). A directory that is not shared (403) falls back to a
+    /// custom report, which includes inactive employees.
     ///
     /// # Errors
     /// The classified BambooHR error.
     pub async fn find_by_work_email(&self, email: &str) -> Result<Option<DirectoryEmployee>, ActionError> {
-        let wanted = email.trim();
         let response = self.http.send(&self.connection, self.request(Method::GET, "/employees/directory")).await?;
-        let employees = match response.status() {
+        match response.status() {
             // An empty directory answers 404.
-            StatusCode::NOT_FOUND => return Ok(None),
-            StatusCode::FORBIDDEN => self.custom_report_employees().await?,
-            status if status.is_success() => parse_json::<Directory>(response).await?.employees,
-            _ => return Err(error_from_response(response, &Map::new()).await),
-        };
-        Ok(employees
-            .into_iter()
-            .find(|e| e.work_email.as_deref().is_some_and(|w| w.trim().eq_ignore_ascii_case(wanted))))
+            StatusCode::NOT_FOUND => Ok(None),
+            StatusCode::FORBIDDEN => self.find_by_work_email_in_report(email).await,
+            status if status.is_success() => find_in_answer(response, email).await,
+            _ => Err(error_from_response(response, &Map::new()).await),
+        }
     }
 
     /// Finds an employee by work email in a custom report, which includes
@@ -105,22 +96,13 @@ impl BambooHrClient {
     /// # Errors
     /// The classified BambooHR error.
     pub async fn find_by_work_email_in_report(&self, email: &str) -> Result<Option<DirectoryEmployee>, ActionError> {
-        let wanted = email.trim();
-        Ok(self
-            .custom_report_employees()
-            .await?
-            .into_iter()
-            .find(|e| e.work_email.as_deref().is_some_and(|w| w.trim().eq_ignore_ascii_case(wanted))))
-    }
-
-    async fn custom_report_employees(&self) -> Result<Vec<DirectoryEmployee>, ActionError> {
         let body = json!({
             "title": "hirewire employee lookup",
             "fields": ["id", "displayName", "firstName", "lastName", "workEmail", "jobTitle", "department", "location", "division"],
         });
         let request = self.request(Method::POST, "/reports/custom").query(&[("format", "JSON")]).json(&body);
         let response = self.send(request, &Map::new()).await?;
-        Ok(parse_json::<Directory>(response).await?.employees)
+        find_in_answer(response, email).await
     }
 
     /// Checks the API key by reading the directory.
@@ -150,9 +132,11 @@ fn url_segment(id: &str) -> Result<String, ActionError> {
     Ok(id.to_owned())
 }
 
-async fn parse_json<T: serde::de::DeserializeOwned>(response: Response) -> Result<T, ActionError> {
+/// The employee with work email `email` in a directory or custom-report answer.
+async fn find_in_answer(response: Response, email: &str) -> Result<Option<DirectoryEmployee>, ActionError> {
     let text = response.text().await.map_err(|e| hirewire_sdk::http_client::transport_error(&e))?;
-    serde_json::from_str(&text).map_err(|e| ActionError::permanent(format!("unexpected BambooHR response: {e}")))
+    first_with_work_email(&text, email)
+        .map_err(|e| ActionError::permanent(format!("unexpected BambooHR response: {e}")))
 }
 
 /// Classifies a BambooHR error answer, keeping its own message and naming the field at fault.

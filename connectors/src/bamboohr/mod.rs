@@ -8,6 +8,7 @@ pub mod actions;
 pub mod client;
 pub mod config;
 pub mod fake;
+mod lookup;
 #[cfg(test)]
 mod tests;
 

@@ -299,3 +299,48 @@ fn config_errors_name_the_field_without_the_value() {
         .unwrap_err();
     assert_eq!(error.field, "company_domain");
 }
+
+#[tokio::test]
+async fn the_directory_shows_every_change_at_once() {
+    let h = Harness::start().await;
+    let (h, directory_url) = (&h, format!("{}/api/v1/employees/directory", h.server.url()));
+    let directory_url = directory_url.as_str();
+    let directory = || async move {
+        h.http.get(directory_url).basic_auth(API_KEY, Some("x")).header("accept", "application/json").send().await
+    };
+    let found = |email: &'static str| async move {
+        h.run("find_employee", json!({"workEmail": email})).await.unwrap()["employee"]["id"].as_str().map(str::to_owned)
+    };
+    let ada = h.run("create_employee", ada()).await.unwrap()["id"].as_str().unwrap().to_owned();
+    assert_eq!(found("ada@acme.example").await.as_deref(), Some(ada.as_str()));
+    // Read twice, so the second answer comes from the fake's cached body.
+    assert_eq!(found("ada@acme.example").await.as_deref(), Some(ada.as_str()));
+
+    h.run("update_employee", json!({"id": ada, "workEmail": "ada.lovelace@acme.example"})).await.unwrap();
+    assert_eq!(found("ada@acme.example").await, None);
+    assert_eq!(found("ada.lovelace@acme.example").await.as_deref(), Some(ada.as_str()));
+
+    let bob = h
+        .run("create_employee", json!({"firstName": "Bob", "lastName": "Byte", "workEmail": "bob@acme.example"}))
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(found("bob@acme.example").await.as_deref(), Some(bob.as_str()));
+    let seeded = h.seed(json!({"firstName": "Cy", "lastName": "Seed", "workEmail": "cy@acme.example"})).await;
+    assert_eq!(found("cy@acme.example").await.as_deref(), Some(seeded.as_str()));
+
+    // Leaving (status Inactive) takes the employee out of the directory.
+    let url = format!("{}/api/v1/employees/{bob}", h.server.url());
+    let status = h.http.post(&url).basic_auth(API_KEY, Some("x")).json(&json!({"status": "Inactive"})).send().await;
+    assert_eq!(status.unwrap().status(), 200);
+    assert_eq!(found("bob@acme.example").await, None);
+    let body: Value = directory().await.unwrap().json().await.unwrap();
+    let ids: Vec<&str> = body["employees"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [ada.as_str(), seeded.as_str()]);
+
+    let reset = h.http.post(format!("{}/_control/reset", h.server.url())).send().await.unwrap();
+    assert!(reset.status().is_success());
+    assert_eq!(directory().await.unwrap().status(), 404, "a reset empties the directory");
+}

@@ -24,7 +24,7 @@ pub fn routes(state: FakeState) -> Router {
 }
 
 async fn list_employees(State(state): State<FakeState>) -> impl IntoResponse {
-    Json(state.data().employees.clone())
+    Json(state.data().employees.to_vec())
 }
 
 /// Seeds an employee (a flat BambooHR field map; `status: Inactive` hides it from the directory).

@@ -10,20 +10,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
+use super::directory::{DIRECTORY_FIELDS, DirectoryBody, display_name};
 use super::{FakeData, FakeState, LIST_FIELDS, UnknownListValue, error_answer};
-
-/// The fields the directory shows.
-const DIRECTORY_FIELDS: [(&str, &str, &str); 9] = [
-    ("displayName", "text", "Display name"),
-    ("firstName", "text", "First name"),
-    ("lastName", "text", "Last name"),
-    ("jobTitle", "list", "Job title"),
-    ("workEmail", "email", "Work Email"),
-    ("department", "list", "Department"),
-    ("location", "list", "Location"),
-    ("division", "list", "Division"),
-    ("mobilePhone", "text", "Mobile Phone"),
-];
 
 fn parse_object(body: &Bytes) -> Result<Map<String, Value>, Box<Response>> {
     match serde_json::from_slice::<Value>(body) {
@@ -80,12 +68,6 @@ fn checked_fields(
         }
     }
     Ok(fields)
-}
-
-fn display_name(employee: &Map<String, Value>) -> String {
-    let part = |k: &str| employee.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let first = employee.get("preferredName").and_then(Value::as_str).map_or_else(|| part("firstName"), str::to_owned);
-    format!("{first} {}", part("lastName")).trim().to_owned()
 }
 
 /// Stores a new employee and returns its id (used by the API and the control API).
@@ -150,7 +132,7 @@ pub async fn update_employee(
         Ok(f) => f,
         Err(r) => return *r,
     };
-    data.employees[index].extend(fields);
+    data.employees.update(index, fields);
     StatusCode::OK.into_response()
 }
 
@@ -176,14 +158,18 @@ pub async fn get_employee(
 }
 
 /// `GET /v1/employees/directory`: active employees; 403 when not shared, 404 when empty.
+///
+/// The lock is held only to take the cached body (or the cached rows); the
+/// body is assembled outside it and kept until an employee changes.
 pub async fn directory(State(state): State<FakeState>, headers: HeaderMap) -> Response {
-    let data = state.data();
-    if !data.settings.directory_shared {
-        return error_answer(StatusCode::FORBIDDEN, "The employee directory is not shared");
-    }
-    let active: Vec<&Map<String, Value>> =
-        data.employees.iter().filter(|e| e.get("status").and_then(Value::as_str) != Some("Inactive")).collect();
-    if active.is_empty() {
+    let snapshot = {
+        let mut data = state.data();
+        if !data.settings.directory_shared {
+            return error_answer(StatusCode::FORBIDDEN, "The employee directory is not shared");
+        }
+        data.employees.directory_snapshot()
+    };
+    if snapshot.listed == 0 {
         return error_answer(StatusCode::NOT_FOUND, "The directory is empty");
     }
     let wants_json = headers
@@ -192,28 +178,19 @@ pub async fn directory(State(state): State<FakeState>, headers: HeaderMap) -> Re
         .is_some_and(|v| v.contains("application/json"));
     if !wants_json {
         // BambooHR answers XML unless asked for JSON.
-        let body = format!("<?xml version=\"1.0\"?><directory><employees count=\"{}\"/></directory>", active.len());
+        let body = format!("<?xml version=\"1.0\"?><directory><employees count=\"{}\"/></directory>", snapshot.listed);
         return ([(axum::http::header::CONTENT_TYPE, "text/xml")], body).into_response();
     }
-    let fields: Vec<Value> =
-        DIRECTORY_FIELDS.iter().map(|(id, ty, name)| json!({"id": id, "type": ty, "name": name})).collect();
-    let employees: Vec<Value> = active
-        .iter()
-        .map(|e| {
-            let mut row = Map::new();
-            row.insert("id".into(), e.get("id").cloned().unwrap_or(Value::Null));
-            for (field, _, _) in DIRECTORY_FIELDS {
-                let value = if field == "displayName" {
-                    Value::String(display_name(e))
-                } else {
-                    e.get(field).cloned().unwrap_or(Value::Null)
-                };
-                row.insert(field.into(), value);
-            }
-            Value::Object(row)
-        })
-        .collect();
-    Json(json!({"fields": fields, "employees": employees})).into_response()
+    let body = match snapshot.body {
+        DirectoryBody::Ready(body) => body,
+        DirectoryBody::Rows { rows, generation } => {
+            let body = DirectoryBody::assemble(&rows);
+            drop(rows);
+            state.data().employees.keep_directory_body(generation, body.clone(), snapshot.listed);
+            body
+        }
+    };
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// `POST /v1/reports/custom?format=JSON`: every employee (inactive too), unknown fields dropped.

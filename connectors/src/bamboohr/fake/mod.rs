@@ -8,6 +8,7 @@
 //! `GET|DELETE /_control/requests`, `POST|DELETE /_control/faults`.
 
 mod control;
+mod directory;
 mod employees;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,8 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use hirewire_sdk::fake::{FakeOptions, Faults, with_faults};
 use hirewire_sdk::fake_log::{RequestLog, with_request_log};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+
+use self::directory::EmployeeRecords;
 
 /// What the fake does with a list-field value that is not an option (the real behaviour is unconfirmed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,7 +88,7 @@ pub const LIST_FIELDS: [&str; 4] = ["jobTitle", "department", "location", "divis
 #[derive(Debug)]
 pub struct FakeData {
     /// Employees by insertion order; each a flat field map with a string `id`.
-    pub employees: Vec<Map<String, Value>>,
+    pub employees: EmployeeRecords,
     /// The next id to hand out.
     pub next_id: u64,
     /// Options of list fields; a field without a list accepts any value.
@@ -99,7 +101,7 @@ pub struct FakeData {
 impl FakeData {
     fn new() -> Self {
         Self {
-            employees: Vec::new(),
+            employees: EmployeeRecords::default(),
             next_id: 100,
             options: default_options(),
             settings: FakeSettings::default(),
