@@ -22,6 +22,15 @@ pub enum StoreError {
         #[source]
         source: sqlx::Error,
     },
+    /// The SQLite transaction that carried this write together with other callers' writes (group commit)
+    /// could not begin or commit: nothing of this write was stored.
+    #[error("database error in {operation}: the transaction carrying it failed, nothing was written: {reason}")]
+    CommitFailed {
+        /// The store function whose write was lost, e.g. `record_webhook`.
+        operation: &'static str,
+        /// The driver's error.
+        reason: String,
+    },
     /// Applying the embedded migrations failed.
     #[error("migrating the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

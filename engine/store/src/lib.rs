@@ -16,6 +16,7 @@ pub mod commit_counter;
 pub mod dashboard;
 mod error;
 mod gauges;
+mod group_commit;
 mod history;
 mod maintenance;
 mod queue;

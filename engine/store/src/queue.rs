@@ -9,7 +9,7 @@ use sqlx::types::Json;
 
 use crate::error::{StoreError, db};
 use crate::rows::ClaimedRow;
-use crate::store::{Store, on_pool};
+use crate::store::{Store, grouped_write, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{ClaimedRun, EnqueueOutcome, NewRun, PollOutcome, RunLease, RunStatus, WebhookOutcome};
 
@@ -97,9 +97,10 @@ impl Store {
     /// `InvalidInitialStatus` for a run that is neither queued nor skipped; `Database`.
     pub async fn enqueue_runs(&self, runs: &[NewRun]) -> Result<Vec<EnqueueOutcome>, StoreError> {
         check_initial_status(runs)?;
-        on_pool!(self, pool, sql => {
-            let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("enqueue_runs"))?;
-            let outcomes = insert_new_runs!(tx, sql, runs, "enqueue_runs");
+        let runs = runs.to_vec();
+        grouped_write!(self, "enqueue_runs", conn, sql => {
+            let mut tx = conn.begin().await.map_err(db("enqueue_runs"))?;
+            let outcomes = insert_new_runs!(tx, sql, &runs, "enqueue_runs");
             tx.commit().await.map_err(db("enqueue_runs"))?;
             Ok(outcomes)
         })
@@ -121,13 +122,15 @@ impl Store {
         runs: &[NewRun],
     ) -> Result<PollOutcome, StoreError> {
         check_initial_status(runs)?;
-        on_pool!(self, pool, sql => {
-            let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("record_poll"))?;
+        let (recipe, trigger_identity) = (recipe.to_owned(), trigger_identity.to_owned());
+        let (expected_cursor, new_cursor, runs) = (expected_cursor.cloned(), new_cursor.clone(), runs.to_vec());
+        grouped_write!(self, "record_poll", conn, sql => {
+            let mut tx = conn.begin().await.map_err(db("record_poll"))?;
             let moved = sqlx::query(sql::ADVANCE_CURSOR)
-                .bind(recipe)
-                .bind(trigger_identity)
-                .bind(expected_cursor.map(Json))
-                .bind(Json(new_cursor))
+                .bind(&recipe)
+                .bind(&trigger_identity)
+                .bind(expected_cursor.as_ref().map(Json))
+                .bind(Json(&new_cursor))
                 .bind(Timestamp::now())
                 .execute(&mut *tx)
                 .await
@@ -137,7 +140,7 @@ impl Store {
                 tx.rollback().await.map_err(db("record_poll"))?;
                 return Ok(PollOutcome::CursorMoved);
             }
-            let outcomes = insert_new_runs!(tx, sql, runs, "record_poll");
+            let outcomes = insert_new_runs!(tx, sql, &runs, "record_poll");
             tx.commit().await.map_err(db("record_poll"))?;
             Ok(PollOutcome::Recorded(outcomes))
         })
@@ -156,11 +159,12 @@ impl Store {
         runs: &[NewRun],
     ) -> Result<WebhookOutcome, StoreError> {
         check_initial_status(runs)?;
-        on_pool!(self, pool, sql => {
-            let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("record_webhook"))?;
+        let (connection, delivery_id, runs) = (connection.to_owned(), delivery_id.to_owned(), runs.to_vec());
+        grouped_write!(self, "record_webhook", conn, sql => {
+            let mut tx = conn.begin().await.map_err(db("record_webhook"))?;
             let fresh = sqlx::query(sql::INSERT_WEBHOOK_DELIVERY)
-                .bind(connection)
-                .bind(delivery_id)
+                .bind(&connection)
+                .bind(&delivery_id)
                 .bind(Timestamp::now())
                 .execute(&mut *tx)
                 .await
@@ -170,7 +174,7 @@ impl Store {
                 tx.rollback().await.map_err(db("record_webhook"))?;
                 return Ok(WebhookOutcome::Redelivery);
             }
-            let outcomes = insert_new_runs!(tx, sql, runs, "record_webhook");
+            let outcomes = insert_new_runs!(tx, sql, &runs, "record_webhook");
             tx.commit().await.map_err(db("record_webhook"))?;
             Ok(WebhookOutcome::Recorded(outcomes))
         })
@@ -186,16 +190,17 @@ impl Store {
     /// `Database`.
     pub async fn claim_runs(&self, node: &str, limit: u32, lease: Duration) -> Result<Vec<ClaimedRun>, StoreError> {
         let now = Timestamp::now();
-        let rows: Vec<ClaimedRow> = on_pool!(self, pool, sql => {
+        let node = node.to_owned();
+        let rows: Vec<ClaimedRow> = grouped_write!(self, "claim_runs", conn, sql => {
             sqlx::query_as(sql::CLAIM_RUNS)
-                .bind(node)
+                .bind(&node)
                 .bind(now)
                 .bind(lease_end(now, lease))
                 .bind(i64::from(limit))
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
-                .map_err(db("claim_runs"))?
-        });
+                .map_err(db("claim_runs"))
+        })?;
         let mut claimed: Vec<ClaimedRun> = rows.into_iter().map(ClaimedRow::into_claimed).collect();
         claimed.sort_by(|a, b| (a.event_at, &a.id).cmp(&(b.event_at, &b.id)));
         Ok(claimed)
@@ -208,12 +213,13 @@ impl Store {
     /// `Database`.
     pub async fn heartbeat(&self, node: &str, run_ids: &[String], lease: Duration) -> Result<Vec<String>, StoreError> {
         let until = lease_end(Timestamp::now(), lease);
-        on_pool!(self, pool, sql => {
+        let (node, run_ids) = (node.to_owned(), run_ids.to_vec());
+        grouped_write!(self, "heartbeat", conn, sql => {
             sqlx::query_scalar(sql::HEARTBEAT)
-                .bind(node)
-                .bind(Json(run_ids))
+                .bind(&node)
+                .bind(Json(&run_ids))
                 .bind(until)
-                .fetch_all(pool)
+                .fetch_all(&mut *conn)
                 .await
                 .map_err(db("heartbeat"))
         })
@@ -244,19 +250,20 @@ impl Store {
         if !status.is_finished() {
             return Err(StoreError::NotFinalStatus(status));
         }
-        let changed = on_pool!(self, pool, sql => {
-            sqlx::query(sql::FINISH_RUN)
-                .bind(&lease.run_id)
-                .bind(&lease.node)
-                .bind(lease.attempt)
+        let (held, error) = (lease.clone(), error.map(str::to_owned));
+        let changed = grouped_write!(self, "finish_run", conn, sql => {
+            Ok(sqlx::query(sql::FINISH_RUN)
+                .bind(&held.run_id)
+                .bind(&held.node)
+                .bind(held.attempt)
                 .bind(status.as_str())
-                .bind(error)
+                .bind(error.as_deref())
                 .bind(Timestamp::now())
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map_err(db("finish_run"))?
-                .rows_affected()
-        });
+                .rows_affected())
+        })?;
         lease_held(lease, changed)
     }
 
@@ -271,18 +278,19 @@ impl Store {
         run_at: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        let changed = on_pool!(self, pool, sql => {
-            sqlx::query(sql::RESCHEDULE_RUN)
-                .bind(&lease.run_id)
-                .bind(&lease.node)
-                .bind(lease.attempt)
+        let (held, error) = (lease.clone(), error.map(str::to_owned));
+        let changed = grouped_write!(self, "reschedule_run", conn, sql => {
+            Ok(sqlx::query(sql::RESCHEDULE_RUN)
+                .bind(&held.run_id)
+                .bind(&held.node)
+                .bind(held.attempt)
                 .bind(Timestamp::new(run_at))
-                .bind(error)
-                .execute(pool)
+                .bind(error.as_deref())
+                .execute(&mut *conn)
                 .await
                 .map_err(db("reschedule_run"))?
-                .rows_affected()
-        });
+                .rows_affected())
+        })?;
         lease_held(lease, changed)
     }
 
@@ -291,16 +299,17 @@ impl Store {
     /// # Errors
     /// `LeaseLost`; `Database`.
     pub async fn release_run(&self, lease: &RunLease) -> Result<(), StoreError> {
-        let changed = on_pool!(self, pool, sql => {
-            sqlx::query(sql::RELEASE_RUN)
-                .bind(&lease.run_id)
-                .bind(&lease.node)
-                .bind(lease.attempt)
-                .execute(pool)
+        let held = lease.clone();
+        let changed = grouped_write!(self, "release_run", conn, sql => {
+            Ok(sqlx::query(sql::RELEASE_RUN)
+                .bind(&held.run_id)
+                .bind(&held.node)
+                .bind(held.attempt)
+                .execute(&mut *conn)
                 .await
                 .map_err(db("release_run"))?
-                .rows_affected()
-        });
+                .rows_affected())
+        })?;
         lease_held(lease, changed)
     }
 

@@ -6,7 +6,7 @@ use sqlx::types::Json;
 use crate::error::{StoreError, db};
 use crate::queue::lease_held;
 use crate::rows::StepRow;
-use crate::store::{Store, on_pool};
+use crate::store::{Store, grouped_write, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{RunLease, StepOutcome, StepRecord};
 
@@ -23,20 +23,21 @@ impl Store {
         action: &str,
         input: &Value,
     ) -> Result<(), StoreError> {
-        let changed = on_pool!(self, pool, sql => {
-            sqlx::query(sql::START_STEP)
-                .bind(&lease.run_id)
-                .bind(&lease.node)
-                .bind(lease.attempt)
-                .bind(step_id)
-                .bind(action)
-                .bind(Json(input))
+        let (held, step_id, action, input) = (lease.clone(), step_id.to_owned(), action.to_owned(), input.clone());
+        let changed = grouped_write!(self, "start_step", conn, sql => {
+            Ok(sqlx::query(sql::START_STEP)
+                .bind(&held.run_id)
+                .bind(&held.node)
+                .bind(held.attempt)
+                .bind(&step_id)
+                .bind(&action)
+                .bind(Json(&input))
                 .bind(Timestamp::now())
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map_err(db("start_step"))?
-                .rows_affected()
-        });
+                .rows_affected())
+        })?;
         lease_held(lease, changed)
     }
 
@@ -54,8 +55,8 @@ impl Store {
         attempts: u32,
     ) -> Result<(), StoreError> {
         let (output, error) = match outcome {
-            StepOutcome::Succeeded(output) => (Some(Json(output)), None),
-            StepOutcome::Failed(error) | StepOutcome::Retrying(error) => (None, Some(error.as_str())),
+            StepOutcome::Succeeded(output) => (Some(output.clone()), None),
+            StepOutcome::Failed(error) | StepOutcome::Retrying(error) => (None, Some(error.clone())),
             StepOutcome::Skipped => (None, None),
         };
         let finished_at = match outcome {
@@ -63,23 +64,25 @@ impl Store {
             _ => Some(Timestamp::now()),
         };
         let attempts = i32::try_from(attempts).unwrap_or(i32::MAX);
-        let changed = on_pool!(self, pool, sql => {
-            sqlx::query(sql::FINISH_STEP)
-                .bind(&lease.run_id)
-                .bind(&lease.node)
-                .bind(lease.attempt)
-                .bind(step_id)
-                .bind(action)
-                .bind(outcome.status().as_str())
+        let status = outcome.status().as_str();
+        let (held, step_id, action) = (lease.clone(), step_id.to_owned(), action.to_owned());
+        let changed = grouped_write!(self, "finish_step", conn, sql => {
+            Ok(sqlx::query(sql::FINISH_STEP)
+                .bind(&held.run_id)
+                .bind(&held.node)
+                .bind(held.attempt)
+                .bind(&step_id)
+                .bind(&action)
+                .bind(status)
                 .bind(attempts)
-                .bind(output)
-                .bind(error)
+                .bind(output.as_ref().map(Json))
+                .bind(error.as_deref())
                 .bind(finished_at)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await
                 .map_err(db("finish_step"))?
-                .rows_affected()
-        });
+                .rows_affected())
+        })?;
         lease_held(lease, changed)
     }
 

@@ -9,6 +9,7 @@ use sqlx::sqlite::SqliteSynchronous;
 use sqlx::sqlite::{SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::error::{StoreError, db};
+use crate::group_commit::GroupCommitter;
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,12 +31,15 @@ pub(crate) enum Pool {
 }
 
 /// SQLite allows one writer at a time. Every write goes through ONE connection, so this process's writers
-/// queue in the pool (first come, first served) instead of colliding on the file lock and sleeping in
-/// SQLite's busy handler; reads run in parallel on their own connections (WAL).
+/// queue (first come, first served) instead of colliding on the file lock and sleeping in SQLite's busy
+/// handler; reads run in parallel on their own connections (WAL). The writes of the run queue's hot path go
+/// through `committer`, which commits many callers' writes in one transaction (`group_commit`).
 #[derive(Clone)]
 pub(crate) struct SqlitePools {
     /// The one writing connection.
     pub(crate) write: SqlitePool,
+    /// Group commit over `write`.
+    pub(crate) committer: GroupCommitter,
     /// Read-only work (history, `runs show`, gauges). The same pool as `write` for an in-memory database.
     pub(crate) read: SqlitePool,
 }
@@ -78,6 +82,43 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// Runs the write `$body` (an expression of type `Result<T, StoreError>`) with `$conn` bound to a
+/// `&mut` connection and `$sql` to the backend's statements. On SQLite the write joins a group commit: it runs
+/// on the writing connection inside a transaction shared with other callers' writes, and this evaluates to
+/// its result only after that transaction committed; so `$body` must own what it uses (it is `'static`) and
+/// must wrap more than one statement in `sqlx::Connection::begin` (a savepoint there). On Postgres it runs
+/// on a pooled connection in autocommit, and `begin` is a transaction.
+macro_rules! grouped_write {
+    ($store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite(pools) => {
+                pools
+                    .committer
+                    .write($operation, move |$conn| {
+                        Box::pin(async move {
+                            #[allow(unused_imports)]
+                            use $crate::sql::sqlite as $sql;
+                            #[allow(unused_imports)]
+                            use sqlx::Connection as _;
+                            $body
+                        })
+                    })
+                    .await
+            }
+            $crate::store::Pool::Postgres(pool) => {
+                #[allow(unused_imports)]
+                use $crate::sql::postgres as $sql;
+                #[allow(unused_imports)]
+                use sqlx::Connection as _;
+                let mut pooled = pool.acquire().await.map_err($crate::error::db($operation))?;
+                let $conn = &mut *pooled;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use grouped_write;
+
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store")
@@ -118,25 +159,29 @@ impl Store {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|e| invalid(e.to_string()))?
                 .create_if_missing(true)
-                .auto_vacuum(SqliteAutoVacuum::Incremental)
-                .journal_mode(if in_memory {
-                    SqliteJournalMode::Memory
-                } else {
-                    SqliteJournalMode::Wal
-                })
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .foreign_keys(true)
                 // Deleted and overwritten content (pruned runs, forgotten candidates) is zeroed, not left in
                 // free pages.
                 .pragma("secure_delete", "ON");
+            // The database's own settings are the writer's to make: setting them takes the write lock, which
+            // the group committer holds most of the time under load, so a reader connecting would wait.
+            let write_options = options
+                .clone()
+                .auto_vacuum(SqliteAutoVacuum::Incremental)
+                .journal_mode(if in_memory {
+                    SqliteJournalMode::Memory
+                } else {
+                    SqliteJournalMode::Wal
+                });
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
                 .idle_timeout(None)
                 .max_lifetime(None)
                 .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
-                .connect_with(options.clone())
+                .connect_with(write_options)
                 .await
                 .map_err(db("open"))?;
             let read = if in_memory {
@@ -148,7 +193,8 @@ impl Store {
                     .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
                     .connect_lazy_with(options)
             };
-            Pool::Sqlite(SqlitePools { write, read })
+            let committer = GroupCommitter::start(write.clone());
+            Pool::Sqlite(SqlitePools { write, read, committer })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
             let pool = PgPoolOptions::new()
