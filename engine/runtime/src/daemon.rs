@@ -161,6 +161,7 @@ impl Daemon {
             version_loader: Some(version_loader(registry.clone(), &project.config)),
         };
         tasks.spawn(run_workers(executor, options.worker.clone(), wake.clone(), shutdown_rx.clone()));
+        let wake_rescued = wake.clone();
         tasks.spawn(crate::wakeup::forward_announcements(store.clone(), wake.clone(), shutdown_rx.clone()));
         let scheduler = TriggerScheduler {
             store: store.clone(),
@@ -172,7 +173,7 @@ impl Daemon {
             poll_lease: options.poll_lease,
         };
         tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
-        tasks.spawn(maintain(store.clone(), node, cluster, project.config.retention, shutdown_rx.clone()));
+        tasks.spawn(maintain(store.clone(), node, cluster, project.config.retention, wake_rescued, shutdown_rx.clone()));
         tasks.spawn(watch_for_reloads(options.dir.clone(), registry, options.env_overrides.clone(), store.clone(), recipes, shutdown_rx));
         tracing::info!(%addr, "hirewire is running");
         Ok(Self { addr, store, shutdown, tasks })
@@ -222,7 +223,7 @@ pub async fn install_recipes(store: &Store, book: &RecipeBook, recipes: Vec<hire
 }
 
 /// Lease rescue, node liveness and retention, on every node (each is idempotent).
-async fn maintain(store: Store, node: String, cluster: ClusterView, retention: Duration, mut shutdown: watch::Receiver<bool>) {
+async fn maintain(store: Store, node: String, cluster: ClusterView, retention: Duration, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
     let mut ticks: u64 = 0;
     loop {
         tokio::select! {
@@ -236,7 +237,10 @@ async fn maintain(store: Store, node: String, cluster: ClusterView, retention: D
         refresh_cluster_view(&store, &cluster).await;
         match store.rescue_expired_leases().await {
             Ok(0) => {}
-            Ok(n) => tracing::warn!(runs = n, "rescued runs whose lease expired"),
+            Ok(n) => {
+                tracing::warn!(runs = n, "rescued runs whose lease expired");
+                wake.notify_one();
+            }
             Err(e) => tracing::warn!(error = %e, "lease rescue failed"),
         }
         if ticks % 720 == 1 {

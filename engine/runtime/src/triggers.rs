@@ -13,7 +13,7 @@ use hirewire_core::recipe::{Delivery, Recipe, Schedule, Trigger};
 use hirewire_sdk::PollRequest;
 use hirewire_store::{NewRun, PollOutcome, Store};
 use serde_json::json;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::connections::Connections;
 use crate::intake::{new_run_for_event, trigger_identity};
@@ -24,6 +24,11 @@ use crate::recipe_book::RecipeBook;
 pub const DEFAULT_POLL_EVERY: Duration = Duration::from_secs(60);
 /// Default interval of the reconciling poll of `delivery: auto`.
 pub const DEFAULT_RECONCILE_EVERY: Duration = Duration::from_secs(300);
+/// Scheduled polls in flight at once on this node. Recipes with the same interval fall due on the same tick
+/// (100 recipes polling every minute all start together); unbounded, each tick opened 100 connections and
+/// buffers at once, which stayed in the heap and the HTTP pool. The rest wait for a slot: a few
+/// milliseconds per poll, far below any poll interval.
+pub const MAX_CONCURRENT_POLLS: usize = 8;
 
 /// What the scheduler needs.
 #[derive(Clone)]
@@ -55,11 +60,12 @@ impl TriggerScheduler {
     /// Ticks every `tick` until `shutdown` turns true.
     pub async fn run(self, tick: Duration, mut shutdown: watch::Receiver<bool>) {
         let due = Arc::new(Mutex::new(DueTimes::default()));
+        let slots = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
         loop {
             if *shutdown.borrow() {
                 break;
             }
-            self.tick(&due).await;
+            self.tick(&due, &slots).await;
             tokio::select! {
                 () = tokio::time::sleep(tick) => {}
                 _ = shutdown.changed() => {}
@@ -67,7 +73,7 @@ impl TriggerScheduler {
         }
     }
 
-    async fn tick(&self, due: &Arc<Mutex<DueTimes>>) {
+    async fn tick(&self, due: &Arc<Mutex<DueTimes>>, slots: &Arc<Semaphore>) {
         let now = Utc::now();
         for recipe in self.recipes.all_current() {
             if !recipe.enabled {
@@ -92,7 +98,10 @@ impl TriggerScheduler {
                     }
                     let this = self.clone();
                     let due = due.clone();
+                    let slots = slots.clone();
                     tokio::spawn(async move {
+                        // The semaphore is never closed; a poll without a slot would still be correct.
+                        let _slot = slots.acquire_owned().await.ok();
                         if let Err(e) = this.poll_trigger(&recipe).await {
                             tracing::warn!(recipe = %recipe.name, error = %e, "poll failed; will try again on schedule");
                         }

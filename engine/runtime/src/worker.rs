@@ -20,7 +20,10 @@ pub struct WorkerOptions {
     pub lease: Duration,
     /// Runs executing at once on this node.
     pub max_in_flight: usize,
-    /// How often to look for due runs when nobody woke us.
+    /// How often to look for due runs when nobody woke us. Runs recorded or rescued by this process wake
+    /// the workers at once (and, on Postgres, runs recorded by other nodes); this only bounds the delay of
+    /// a retry coming due, a run queued by another process on SQLite (`hirewire runs retry`) or a lost
+    /// notification.
     pub idle_poll: Duration,
     /// How long running steps may take to finish on shutdown.
     pub shutdown_deadline: Duration,
@@ -32,7 +35,7 @@ impl Default for WorkerOptions {
             node: format!("node-{}", uuid::Uuid::new_v4().simple()),
             lease: Duration::from_secs(30),
             max_in_flight: 32,
-            idle_poll: Duration::from_millis(250),
+            idle_poll: Duration::from_secs(1),
             shutdown_deadline: Duration::from_secs(20),
         }
     }

@@ -2,6 +2,10 @@
 //! on their schedule, and nothing else to do: its resident memory and CPU over a window. With a
 //! daemon executable (the CLI passes its own) the daemon is a child process measured through
 //! `/proc/<pid>`; otherwise it runs in this process and the figures include the bench itself.
+//!
+//! The sandbox's seed holds one hire, so the first polls record one run per recipe. The window
+//! starts only once the daemon has finished them (Slack's per-channel limit lifted, or 100 posts to
+//! one channel would take minutes and spill into the window): it measures idling, not a backlog.
 
 use std::path::Path;
 use std::process::Stdio;
@@ -9,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hirewire_sdk::ConnectorDescriptor;
+use hirewire_store::{RunFilter, RunStatus, Store};
 use serde::Serialize;
 
 use super::BenchError;
@@ -66,6 +71,7 @@ pub async fn idle_pass(
 ) -> Result<IdlePass, BenchError> {
     let sandbox = BenchSandbox::start(registry, 13).await?;
     sandbox.greenhouse_rate_limit(1_000_000, 1).await?;
+    sandbox.lift_slack_rate_limit().await?;
     let every = settings.poll_every.as_secs().max(1);
     let trigger = format!("  every: {every}s\n  since: 2026-01-01T00:00:00Z\n");
     let recipes: Vec<(String, String)> = (0..settings.recipes)
@@ -101,6 +107,7 @@ async fn measure_child(
     let pid = child.id().ok_or_else(|| BenchError::setup("the idle daemon", "exited at once"))?;
     let measured = async {
         tokio::time::sleep(settings.warm_up).await;
+        wait_for_idle(&project.url).await?;
         let requests_before = sandbox.greenhouse_counters().await?.requests;
         let (started, start) = (Instant::now(), sample_pid(pid));
         tokio::time::sleep(settings.window).await;
@@ -124,6 +131,10 @@ async fn measure_in_process(
 ) -> Result<Measured, BenchError> {
     let daemon = Daemon::start(project.options("bench-idle", 8), registry.clone()).await.map_err(BenchError::Daemon)?;
     tokio::time::sleep(settings.warm_up).await;
+    if let Err(e) = wait_for_idle(&project.url).await {
+        daemon.stop().await;
+        return Err(e);
+    }
     let requests_before = sandbox.greenhouse_counters().await;
     let (started, start) = (Instant::now(), sample_self());
     tokio::time::sleep(settings.window).await;
@@ -132,6 +143,32 @@ async fn measure_in_process(
     daemon.stop().await;
     let requests = requests_after?.requests.saturating_sub(requests_before?.requests);
     Ok((true, window, start, end, requests))
+}
+
+/// Waits until no run is queued or running (the first polls' runs are finished), up to two minutes.
+async fn wait_for_idle(url: &str) -> Result<(), BenchError> {
+    let store = Store::connect(url).await.map_err(|e| BenchError::setup("opening the idle daemon's database", e))?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let outcome = loop {
+        match busy(&store).await {
+            Ok(false) => break Ok(()),
+            Ok(true) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
+            Ok(true) => break Err(BenchError::setup("the idle daemon", "its runs were still unfinished after 2 minutes")),
+            Err(e) => break Err(BenchError::setup("reading the idle daemon's runs", e)),
+        }
+    };
+    store.close().await;
+    outcome
+}
+
+async fn busy(store: &Store) -> Result<bool, hirewire_store::StoreError> {
+    for status in [RunStatus::Queued, RunStatus::Running] {
+        let filter = RunFilter { status: Some(status), limit: 1, ..RunFilter::default() };
+        if !store.list_runs(&filter).await?.is_empty() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 #[allow(clippy::too_many_arguments)]
