@@ -39,26 +39,50 @@ type Job = Box<dyn for<'c> FnOnce(Result<&'c mut SqliteConnection, &'c str>) -> 
 /// The handle callers send their writes through. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct GroupCommitter {
-    jobs: mpsc::UnboundedSender<Job>,
+    /// Writes someone outside is waiting on (a webhook's acknowledgement): they go into the next batch first.
+    urgent: mpsc::UnboundedSender<Job>,
+    /// Everything else, first come first served.
+    normal: mpsc::UnboundedSender<Job>,
+}
+
+/// Which queue a write joins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Lane {
+    /// Ahead of `Normal` writes in the next batch.
+    Urgent,
+    /// In arrival order.
+    Normal,
 }
 
 impl GroupCommitter {
-    /// Starts the writer task over `pool` (the one-connection writing pool). The connection is taken for one
-    /// batch at a time, so other users of the pool (migrations, rare writes) run between batches. The task
+    /// Starts the writer over `pool` (the one-connection writing pool). The connection is taken for one batch
+    /// at a time, so other users of the pool (migrations, rare writes) run between batches.
+    ///
+    /// The writer runs on a thread and runtime of its own: each statement is a hand-off to SQLite's
+    /// connection thread and back, and on the daemon's runtime every one of those wake-ups would queue behind
+    /// the runs' tasks, stretching every batch (and every webhook acknowledgement) under load. The thread
     /// ends when every handle is dropped.
-    pub(crate) fn start(pool: SqlitePool) -> Self {
-        let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(commit_batches(pool, queue));
-        Self { jobs }
+    ///
+    /// # Errors
+    /// When the thread cannot be started.
+    pub(crate) fn start(pool: SqlitePool) -> std::io::Result<Self> {
+        let (urgent, urgent_queue) = mpsc::unbounded_channel();
+        let (normal, normal_queue) = mpsc::unbounded_channel();
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        std::thread::Builder::new()
+            .name("hirewire-sqlite-writer".to_owned())
+            .spawn(move || runtime.block_on(commit_batches(pool, urgent_queue, normal_queue)))?;
+        Ok(Self { urgent, normal })
     }
 
     /// Runs `write` on the writing connection inside a group transaction and returns its result after that
-    /// transaction committed. `operation` names the store function in errors.
+    /// transaction committed. `operation` names the store function in errors; `lane` says whether it goes
+    /// ahead of other waiting writes.
     ///
     /// # Errors
     /// What `write` returns; `CommitFailed` when the batch could not begin or commit, or the store was closed
     /// (nothing of this write is stored).
-    pub(crate) async fn write<T, F>(&self, operation: &'static str, write: F) -> Result<T, StoreError>
+    pub(crate) async fn write<T, F>(&self, lane: Lane, operation: &'static str, write: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, Result<T, StoreError>> + Send + 'static,
@@ -84,18 +108,70 @@ impl GroupCommitter {
                 }) as Deliver
             })
         });
-        self.jobs.send(job).map_err(|_| commit_failed(operation, "the store is closed"))?;
+        let queue = match lane {
+            Lane::Urgent => &self.urgent,
+            Lane::Normal => &self.normal,
+        };
+        queue.send(job).map_err(|_| commit_failed(operation, "the store is closed"))?;
         answered
             .await
             .map_err(|_| commit_failed(operation, "the write was abandoned (the store closed or the write panicked)"))?
     }
 }
 
-/// The writer task: takes the waiting jobs, runs them in one transaction, commits, answers.
-async fn commit_batches(pool: SqlitePool, mut queue: mpsc::UnboundedReceiver<Job>) {
+/// The writer task: takes the waiting jobs, runs them in one transaction, commits, answers. Waiting urgent
+/// writes get a short batch of their own, so a webhook waits for at most the batch in progress and then only
+/// for its own kind; urgent and normal batches take turns when both wait, so neither can starve the other.
+/// Ends when the handles are gone, after finishing what is queued.
+async fn commit_batches(
+    pool: SqlitePool,
+    mut urgent: mpsc::UnboundedReceiver<Job>,
+    mut normal: mpsc::UnboundedReceiver<Job>,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_JOBS_PER_COMMIT);
-    while queue.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await > 0 {
+    let mut urgent_turn = true;
+    loop {
+        let (lane, first) = if urgent_turn {
+            tokio::select! {
+                biased;
+                job = urgent.recv() => (Lane::Urgent, job),
+                job = normal.recv() => (Lane::Normal, job),
+            }
+        } else {
+            tokio::select! {
+                biased;
+                job = normal.recv() => (Lane::Normal, job),
+                job = urgent.recv() => (Lane::Urgent, job),
+            }
+        };
+        let Some(first) = first else {
+            // Both senders live in the same handles, so every handle is gone: finish what is still queued.
+            while normal.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await > 0
+                || urgent.recv_many(&mut batch, MAX_JOBS_PER_COMMIT).await > 0
+            {
+                commit_batch(&pool, batch.drain(..)).await;
+            }
+            return;
+        };
+        batch.push(first);
+        match lane {
+            Lane::Urgent => top_up(&mut batch, &mut urgent, MAX_JOBS_PER_COMMIT),
+            Lane::Normal => {
+                top_up(&mut batch, &mut normal, MAX_JOBS_PER_COMMIT / 2);
+                // Urgent writes already waiting ride along rather than wait for the next batch.
+                top_up(&mut batch, &mut urgent, MAX_JOBS_PER_COMMIT);
+            }
+        }
+        urgent_turn = lane == Lane::Normal;
         commit_batch(&pool, batch.drain(..)).await;
+    }
+}
+
+/// Moves jobs already waiting in `queue` into `batch` until it holds `up_to`.
+fn top_up(batch: &mut Vec<Job>, queue: &mut mpsc::UnboundedReceiver<Job>, up_to: usize) {
+    while batch.len() < up_to {
+        let Ok(job) = queue.try_recv() else { break };
+        batch.push(job);
     }
 }
 
@@ -186,7 +262,7 @@ mod tests {
     /// Inserts `x` through the committer.
     async fn insert(committer: &GroupCommitter, x: i64) -> Result<u64, StoreError> {
         committer
-            .write("insert", move |conn| {
+            .write(Lane::Normal, "insert", move |conn| {
                 Box::pin(async move {
                     Ok(sqlx::query("INSERT INTO t (x) VALUES ($1)")
                         .bind(x)
@@ -202,7 +278,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_writes_share_commits_and_each_gets_its_own_result() {
         let (pool, commits, _) = database().await;
-        let committer = GroupCommitter::start(pool.clone());
+        let committer = GroupCommitter::start(pool.clone()).expect("writer thread");
         let before = commits.load(Ordering::SeqCst);
         let mut writes = tokio::task::JoinSet::new();
         for x in 0..200 {
@@ -231,9 +307,9 @@ mod tests {
     #[tokio::test]
     async fn a_failing_write_undoes_its_savepoint_and_not_its_neighbours() {
         let (pool, _, _) = database().await;
-        let committer = GroupCommitter::start(pool.clone());
+        let committer = GroupCommitter::start(pool.clone()).expect("writer thread");
         let first = insert(&committer, 1);
-        let two_statements = committer.write("two_statements", |conn| {
+        let two_statements = committer.write(Lane::Normal, "two_statements", |conn| {
             Box::pin(async move {
                 let mut tx = conn.begin().await.map_err(crate::error::db("two_statements"))?;
                 sqlx::query("INSERT INTO t (x) VALUES (2)").execute(&mut *tx).await.map_err(crate::error::db("two_statements"))?;
@@ -251,9 +327,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_urgent_write_goes_ahead_of_waiting_ones() {
+        let (pool, _, _) = database().await;
+        let committer = GroupCommitter::start(pool.clone()).expect("writer thread");
+        // Hold the only connection: the writer takes its first job and waits for it.
+        let held = pool.acquire().await.expect("connection");
+        let insert_in = |lane: Lane, x: i64| {
+            let committer = committer.clone();
+            tokio::spawn(async move {
+                committer
+                    .write(lane, "insert", move |conn| {
+                        Box::pin(async move {
+                            sqlx::query("INSERT INTO t (x) VALUES ($1)")
+                                .bind(x)
+                                .execute(&mut *conn)
+                                .await
+                                .map_err(crate::error::db("insert"))
+                                .map(|_| ())
+                        })
+                    })
+                    .await
+            })
+        };
+        let mut writes = vec![insert_in(Lane::Normal, 0)];
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        writes.extend((1..=5).map(|x| insert_in(Lane::Normal, x)));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        writes.push(insert_in(Lane::Urgent, 100));
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        drop(held);
+        for write in writes {
+            write.await.expect("write task").expect("insert");
+        }
+        let order: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY rowid").fetch_all(&pool).await.expect("rows");
+        assert_eq!(order, vec![0, 100, 1, 2, 3, 4, 5]);
+    }
+
+    #[tokio::test]
     async fn a_failed_commit_fails_every_write_of_its_batch_and_stores_nothing() {
         let (pool, _, refuse) = database().await;
-        let committer = GroupCommitter::start(pool.clone());
+        let committer = GroupCommitter::start(pool.clone()).expect("writer thread");
         refuse.store(true, Ordering::SeqCst);
         let (a, b) = tokio::join!(insert(&committer, 1), insert(&committer, 2));
         for result in [a, b] {
@@ -270,7 +383,7 @@ mod tests {
     #[tokio::test]
     async fn a_write_whose_caller_stopped_waiting_still_completes() {
         let (pool, _, _) = database().await;
-        let committer = GroupCommitter::start(pool.clone());
+        let committer = GroupCommitter::start(pool.clone()).expect("writer thread");
         {
             let mut abandoned = std::pin::pin!(insert(&committer, 5));
             // Polled once (the job is handed over), then dropped.

@@ -160,7 +160,7 @@ impl Store {
     ) -> Result<WebhookOutcome, StoreError> {
         check_initial_status(runs)?;
         let (connection, delivery_id, runs) = (connection.to_owned(), delivery_id.to_owned(), runs.to_vec());
-        grouped_write!(self, "record_webhook", conn, sql => {
+        grouped_write!(urgent: self, "record_webhook", conn, sql => {
             let mut tx = conn.begin().await.map_err(db("record_webhook"))?;
             let fresh = sqlx::query(sql::INSERT_WEBHOOK_DELIVERY)
                 .bind(&connection)

@@ -13,8 +13,13 @@ use crate::group_commit::GroupCommitter;
 
 /// How long a SQLite writer waits for the write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections per Postgres pool, and SQLite readers.
+/// Connections per Postgres pool.
 const MAX_CONNECTIONS: u32 = 16;
+/// SQLite reading connections. Each is an OS thread with its own page cache; reads are short index seeks, so
+/// a few serve the workers (one `steps_of` per run) and the history pages.
+const SQLITE_READERS: u32 = 4;
+/// How long an unused SQLite reading connection stays open (an idle daemon keeps none).
+const SQLITE_READER_IDLE: Duration = Duration::from_secs(30);
 
 /// The run history and work queue, on SQLite or Postgres. Cheap to clone (a pool handle).
 #[derive(Clone)]
@@ -87,14 +92,21 @@ pub(crate) use on_pool;
 /// on the writing connection inside a transaction shared with other callers' writes, and this evaluates to
 /// its result only after that transaction committed; so `$body` must own what it uses (it is `'static`) and
 /// must wrap more than one statement in `sqlx::Connection::begin` (a savepoint there). On Postgres it runs
-/// on a pooled connection in autocommit, and `begin` is a transaction.
+/// on a pooled connection in autocommit, and `begin` is a transaction. `urgent:` puts the write ahead of
+/// other waiting writes (someone outside waits on it: a webhook's acknowledgement).
 macro_rules! grouped_write {
+    (urgent: $store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
+        $crate::store::grouped_write!(@$crate::group_commit::Lane::Urgent, $store, $operation, $conn, $sql => $body)
+    };
     ($store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
+        $crate::store::grouped_write!(@$crate::group_commit::Lane::Normal, $store, $operation, $conn, $sql => $body)
+    };
+    (@$lane:path, $store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
         match &$store.pool {
             $crate::store::Pool::Sqlite(pools) => {
                 pools
                     .committer
-                    .write($operation, move |$conn| {
+                    .write($lane, $operation, move |$conn| {
                         Box::pin(async move {
                             #[allow(unused_imports)]
                             use $crate::sql::sqlite as $sql;
@@ -189,11 +201,12 @@ impl Store {
             } else {
                 // Opened lazily: the file exists (the writer created it) and readers connect on first use.
                 SqlitePoolOptions::new()
-                    .max_connections(MAX_CONNECTIONS)
+                    .max_connections(SQLITE_READERS)
+                    .idle_timeout(SQLITE_READER_IDLE)
                     .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
                     .connect_lazy_with(options)
             };
-            let committer = GroupCommitter::start(write.clone());
+            let committer = GroupCommitter::start(write.clone()).map_err(|e| db("open")(sqlx::Error::Io(e)))?;
             Pool::Sqlite(SqlitePools { write, read, committer })
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;

@@ -108,7 +108,7 @@ pub async fn throughput_pass(
 ) -> Result<ThroughputPass, BenchError> {
     let recipe = hired_recipe(THROUGHPUT_RECIPE, "webhook", "", u32::try_from(MAX_IN_FLIGHT).unwrap_or(64));
     let project = BenchProject::new(backend, &sandbox.url, &[("bench-hired.yaml".to_owned(), recipe)]).await?;
-    let outcome = run_pass(registry, sandbox, hires, backend, concurrency, pass, timeout, &project).await;
+    let outcome = run_pass(registry, hires, backend, concurrency, pass, timeout, &project).await;
     project.cleanup().await;
     outcome
 }
@@ -116,7 +116,6 @@ pub async fn throughput_pass(
 #[allow(clippy::too_many_arguments)]
 async fn run_pass(
     registry: &Arc<Vec<ConnectorDescriptor>>,
-    sandbox: &BenchSandbox,
     hires: &[SignedHire],
     backend: Backend,
     concurrency: usize,
@@ -135,7 +134,7 @@ async fn run_pass(
     let statements_before = sql_count::statements();
     let started = Instant::now();
     let first_sent = Utc::now();
-    let sent = send_webhooks(&sandbox.http, &url, hires, concurrency, pass).await;
+    let sent = send_webhooks_from_own_thread(&url, hires, concurrency, pass).await;
     let sent = match sent {
         Ok(sent) => sent,
         Err(e) => {
@@ -221,6 +220,38 @@ async fn commits(backend: Backend, url: &str) -> Result<u64, BenchError> {
                 .map_err(|e| BenchError::setup("reading pg_stat_database", e))
         }
     }
+}
+
+/// Sends every hire like an outside Greenhouse would: from a thread and runtime of its own with its own HTTP
+/// client, so the load generator's tasks do not queue behind the daemon's on the same runtime and the
+/// acknowledgement latency measured is the daemon's.
+async fn send_webhooks_from_own_thread(
+    url: &str,
+    hires: &[SignedHire],
+    concurrency: usize,
+    pass: usize,
+) -> Result<Vec<Sent>, BenchError> {
+    let (url, hires) = (url.to_owned(), hires.to_vec());
+    let (done, sent) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("bench-webhook-sender".to_owned())
+        .spawn(move || {
+            let outcome = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| BenchError::setup("the webhook sender's runtime", e))
+                .and_then(|runtime| {
+                    runtime.block_on(async {
+                        let http = reqwest::Client::builder()
+                            .build()
+                            .map_err(|e| BenchError::setup("the webhook sender's HTTP client", e))?;
+                        send_webhooks(&http, &url, &hires, concurrency, pass).await
+                    })
+                });
+            drop(done.send(outcome));
+        })
+        .map_err(|e| BenchError::setup("starting the webhook sender thread", e))?;
+    sent.await.map_err(|_| BenchError::setup("the webhook sender thread", "it stopped without an answer"))?
 }
 
 /// Sends every hire with `concurrency` requests in flight; each must be acknowledged 200.
