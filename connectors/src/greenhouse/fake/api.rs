@@ -46,15 +46,18 @@ pub async fn list(
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
         .into_owned()
         .collect();
+    // Serialized under the lock, from the stored records (the bytes `Json` would give).
     let page = {
         let s = state.lock();
-        list_page(&s, &resource, pairs)
+        list_page(&s, &resource, pairs).map(|page| (serde_json::to_vec(&page.records), page.next_cursor))
     };
     match page {
         Err(message) => errors(StatusCode::UNPROCESSABLE_ENTITY, &message),
-        Ok(page) => {
-            let mut response = Json(Value::Array(page.records)).into_response();
-            if let Some(cursor) = page.next_cursor {
+        Ok((Err(e), _)) => errors(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Ok((Ok(body), next_cursor)) => {
+            let content_type = HeaderValue::from_static("application/json");
+            let mut response = ([(header::CONTENT_TYPE, content_type)], body).into_response();
+            if let Some(cursor) = next_cursor {
                 let link = format!(
                     "<{}/v3/{resource}?cursor={cursor}>; rel=\"next\"",
                     public_prefix(&state, &headers, &original, &uri)
@@ -126,7 +129,7 @@ pub async fn create_tag(State(state): State<SharedState>, Json(body): Json<Map<S
         return errors(StatusCode::UNPROCESSABLE_ENTITY, "Missing required field: name");
     };
     let mut s = state.lock();
-    if !s.find_by("candidate_tags", "name", &json!(name)).is_empty() {
+    if !s.ids_by("candidate_tags", "name", &json!(name)).is_empty() {
         return errors(StatusCode::UNPROCESSABLE_ENTITY, "name: has already been taken");
     }
     let tag = s.insert("candidate_tags", json!({"name": name}));
@@ -159,7 +162,7 @@ pub async fn apply_tag(State(state): State<SharedState>, Json(body): Json<Map<St
     }
     let mut change = Map::new();
     change.insert("tags".into(), Value::Array(tags));
-    s.update("candidates", candidate_id, &change);
+    s.change("candidates", candidate_id, &change);
     let applied = s.insert(
         "applied_candidate_tags",
         json!({"candidate_id": candidate_id, "candidate_tag_id": tag_id}),

@@ -19,11 +19,11 @@ struct CursorState {
     after: i64,
 }
 
-/// One page of a listing.
+/// One page of a listing, borrowing its records from the state.
 #[derive(Debug)]
-pub struct Page {
+pub struct Page<'a> {
     /// The records.
-    pub records: Vec<Value>,
+    pub records: Vec<&'a Value>,
     /// The cursor of the next page, if any.
     pub next_cursor: Option<String>,
 }
@@ -41,7 +41,11 @@ const DATE_FIELDS: &[&str] = &[
 ///
 /// # Errors
 /// A message for a 422 answer.
-pub fn list_page(state: &FakeState, resource: &str, pairs: Vec<(String, String)>) -> Result<Page, String> {
+pub fn list_page<'a>(
+    state: &'a FakeState,
+    resource: &str,
+    pairs: Vec<(String, String)>,
+) -> Result<Page<'a>, String> {
     let pairs = if pairs.iter().any(|(k, _)| k == "cursor") {
         if pairs.len() > 1 {
             return Err(CURSOR_MIXED.into());
@@ -59,7 +63,12 @@ pub fn list_page(state: &FakeState, resource: &str, pairs: Vec<(String, String)>
     run(state, resource, pairs, None)
 }
 
-fn run(state: &FakeState, resource: &str, pairs: Vec<(String, String)>, after: Option<i64>) -> Result<Page, String> {
+fn run<'a>(
+    state: &'a FakeState,
+    resource: &str,
+    pairs: Vec<(String, String)>,
+    after: Option<i64>,
+) -> Result<Page<'a>, String> {
     let mut per_page = 100usize;
     let mut filters: Vec<Filter> = Vec::new();
     let has = |k: &str| pairs.iter().any(|(p, _)| p == k || p.starts_with(&format!("{k}[")));
@@ -77,13 +86,22 @@ fn run(state: &FakeState, resource: &str, pairs: Vec<(String, String)>, after: O
         }
         filters.push(Filter::parse(resource, key, value)?);
     }
-    let table = state.table(resource);
-    let mut matching = table
-        .into_iter()
-        .flat_map(|t| t.range(..after.unwrap_or(i64::MAX)).rev())
-        .map(|(_, r)| r)
-        .filter(|r| filters.iter().all(|f| f.matches(r)));
-    let records: Vec<Value> = matching.by_ref().take(per_page).cloned().collect();
+    let before = after.unwrap_or(i64::MAX);
+    // Ids descending below the cursor: every record, or only those an id filter can match.
+    let candidates: Box<dyn Iterator<Item = &Value>> = match state.table(resource) {
+        None => Box::new(std::iter::empty()),
+        Some(table) => match filters.iter().find_map(|f| f.candidate_ids(state, resource)) {
+            Some(mut ids) => {
+                ids.retain(|id| *id < before);
+                ids.sort_unstable_by(|a, b| b.cmp(a));
+                ids.dedup();
+                Box::new(ids.into_iter().filter_map(|id| table.get(&id)))
+            }
+            None => Box::new(table.range(..before).rev().map(|(_, r)| r)),
+        },
+    };
+    let mut matching = candidates.filter(|r| filters.iter().all(|f| f.matches(r)));
+    let records: Vec<&Value> = matching.by_ref().take(per_page).collect();
     let more = matching.next().is_some();
     let next_cursor = match (more, records.last().and_then(|r| r.get("id")).and_then(Value::as_i64)) {
         (true, Some(last)) => {
@@ -105,6 +123,23 @@ enum Filter {
 }
 
 impl Filter {
+    /// For an id filter answerable without a scan (`ids`, or an indexed foreign key such as
+    /// `application_ids` of offers): the ids of every record it can match, in any order.
+    /// A record's `id` field is its key in the table (`FakeState` never changes it).
+    fn candidate_ids(&self, state: &FakeState, resource: &str) -> Option<Vec<i64>> {
+        let Self::IdIn(field, ids) = self else {
+            return None;
+        };
+        if field == "id" {
+            return Some(ids.clone());
+        }
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend_from_slice(state.indexed_ids(resource, field, *id)?);
+        }
+        Some(out)
+    }
+
     fn parse(resource: &str, key: &str, value: &str) -> Result<Self, String> {
         let (base, bracket) = match key.split_once('[') {
             Some((b, rest)) => (b, Some(rest.trim_end_matches(']'))),
@@ -184,7 +219,7 @@ impl Filter {
             }
             Self::Equals(field, want) => match record.get(field) {
                 Some(Value::String(s)) => s.eq_ignore_ascii_case(want),
-                Some(Value::Bool(b)) => b.to_string() == *want,
+                Some(Value::Bool(b)) => want == if *b { "true" } else { "false" },
                 Some(Value::Number(n)) => n.to_string() == *want,
                 _ => false,
             },

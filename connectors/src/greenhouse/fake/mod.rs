@@ -5,6 +5,9 @@
 pub mod api;
 pub mod control;
 pub mod gate;
+pub mod index;
+#[cfg(test)]
+mod index_tests;
 pub mod listing;
 pub mod records;
 pub mod seed;

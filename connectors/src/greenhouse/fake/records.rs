@@ -70,7 +70,7 @@ impl FakeState {
                    "department_ids": [], "office_ids": [], "linked_candidate_ids": [], "interviewer_tags": [],
                    "job_title": null, "agency_id": null, "custom_fields": {}}),
         );
-        self.insert(
+        self.insert_id(
             "user_emails",
             json!({"user_id": id_of(&user), "email": email, "verified": true}),
         );
@@ -90,7 +90,7 @@ impl FakeState {
             .iter()
             .enumerate()
         {
-            self.insert(
+            self.insert_id(
                 "job_interview_stages",
                 json!({"job_id": id_of(&job), "name": stage, "sort_order": order}),
             );
@@ -106,22 +106,32 @@ impl FakeState {
 
     fn option_id(&mut self, key: &str, name: &str) -> i64 {
         let existing = self
-            .find_by("custom_field_options", "custom_field_key", &json!(key))
+            .ids_by("custom_field_options", "custom_field_key", &json!(key))
             .into_iter()
-            .find(|o| o.get("name").and_then(Value::as_str) == Some(name));
-        let option = existing.unwrap_or_else(|| {
-            self.insert(
+            .find(|id| {
+                self.get("custom_field_options", *id)
+                    .and_then(|o| o.get("name"))
+                    .and_then(Value::as_str)
+                    == Some(name)
+            });
+        existing.unwrap_or_else(|| {
+            self.insert_id(
                 "custom_field_options",
                 json!({"name": name, "custom_field_key": key, "sort_order": 0, "active": true, "custom_field_id": 0,
                        "external_id": null}),
             )
-        });
-        id_of(&option)
+        })
     }
 
     /// Adds a candidate with educations.
     pub fn add_candidate(&mut self, c: &NewCandidate) -> Value {
-        let candidate = self.insert(
+        let id = self.add_candidate_id(c);
+        self.get("candidates", id).cloned().unwrap_or_default()
+    }
+
+    /// [`Self::add_candidate`], returning the id.
+    pub fn add_candidate_id(&mut self, c: &NewCandidate) -> i64 {
+        let candidate = self.insert_id(
             "candidates",
             json!({"first_name": c.first_name, "last_name": c.last_name, "preferred_name": null, "company": c.company,
                    "title": c.title, "private": false, "can_email": true, "time_zone": null, "phone_numbers": [],
@@ -133,9 +143,9 @@ impl FakeState {
             let degree = e.degree.as_deref().map(|n| self.option_id("degree", n));
             let discipline = e.discipline.as_deref().map(|n| self.option_id("discipline", n));
             let school = e.school_name.as_deref().map(|n| self.option_id("school_name", n));
-            self.insert(
+            self.insert_id(
                 "candidate_educations",
-                json!({"candidate_id": id_of(&candidate), "degree_custom_field_option_id": degree,
+                json!({"candidate_id": candidate, "degree_custom_field_option_id": degree,
                        "discipline_custom_field_option_id": discipline, "school_name_custom_field_option_id": school,
                        "start_date": "2012-09-01", "end_date": "2016-06-30"}),
             );
@@ -145,33 +155,50 @@ impl FakeState {
 
     /// Adds an application in the job's first stage.
     pub fn add_application(&mut self, candidate_id: i64, job_id: i64, prospect: bool) -> Option<Value> {
+        let id = self.add_application_id(candidate_id, job_id, prospect)?;
+        self.get("applications", id).cloned()
+    }
+
+    /// [`Self::add_application`], returning the id.
+    pub fn add_application_id(&mut self, candidate_id: i64, job_id: i64, prospect: bool) -> Option<i64> {
         self.get("candidates", candidate_id)?;
-        let stage = self.stages_of(job_id).first().cloned()?;
+        let stage_id = *self
+            .ids_by("job_interview_stages", "job_id", &json!(job_id))
+            .first()?;
+        let stage_name = self
+            .get("job_interview_stages", stage_id)
+            .and_then(|s| s.get("name"))
+            .cloned()
+            .unwrap_or(Value::Null);
         let status = self.settings.active_status.clone();
-        let app = self.insert(
+        let app = self.insert_id(
             "applications",
-            json!({"candidate_id": candidate_id, "job_id": job_id, "job_post_id": null, "stage_id": id_of(&stage),
-                   "stage_name": stage.get("name"), "status": status, "prospect": prospect, "prospective_job_ids": [],
+            json!({"candidate_id": candidate_id, "job_id": job_id, "job_post_id": null, "stage_id": stage_id,
+                   "stage_name": stage_name, "status": status, "prospect": prospect, "prospective_job_ids": [],
                    "rejected_at": null, "rejection_reason_id": null, "source_id": null, "referrer_id": null,
                    "recruiter_id": null, "coordinator_id": null, "location_address": null, "answers": [],
                    "custom_fields": {}, "needs_decision": false, "agency_note_id": null,
                    "last_activity_at": timestamp(Utc::now())}),
         );
-        self.enter_stage(id_of(&app), id_of(&stage));
+        self.enter_stage(app, stage_id);
         Some(app)
     }
 
     fn enter_stage(&mut self, application_id: i64, stage_id: i64) {
         let at = timestamp(Utc::now());
-        for row in self.find_by("application_stages", "application_id", &json!(application_id)) {
-            if row.get("current") == Some(&json!(true)) {
+        for row in self.ids_by("application_stages", "application_id", &json!(application_id)) {
+            let current = self
+                .get("application_stages", row)
+                .and_then(|r| r.get("current"))
+                == Some(&Value::Bool(true));
+            if current {
                 let mut change = Map::new();
                 change.insert("current".into(), json!(false));
                 change.insert("exited_at".into(), json!(at));
-                self.update("application_stages", id_of(&row), &change);
+                self.change("application_stages", row, &change);
             }
         }
-        self.insert(
+        self.insert_id(
             "application_stages",
             json!({"application_id": application_id, "job_interview_stage_id": stage_id, "current": true,
                    "entered_at": at, "exited_at": null, "days_in_stage": 0}),
@@ -180,10 +207,10 @@ impl FakeState {
 
     /// Moves an application to the stage called `stage_name` (or the next stage when `None`).
     pub fn move_application(&mut self, application_id: i64, stage_name: Option<&str>) -> Option<Value> {
-        let app = self.get("applications", application_id)?.clone();
+        let app = self.get("applications", application_id)?;
         let job_id = app.get("job_id").and_then(Value::as_i64)?;
-        let stages = self.stages_of(job_id);
         let current = app.get("stage_id").and_then(Value::as_i64);
+        let stages = self.stages_of(job_id);
         let target = match stage_name {
             Some(name) => stages
                 .iter()
@@ -207,19 +234,32 @@ impl FakeState {
 
     /// Marks an application hired (accepting its current offer).
     pub fn hire_application(&mut self, application_id: i64) -> Option<Value> {
-        self.get("applications", application_id)?;
+        self.hire(application_id)
+            .then(|| self.get("applications", application_id).cloned())
+            .flatten()
+    }
+
+    /// [`Self::hire_application`]; whether the application exists.
+    pub fn hire(&mut self, application_id: i64) -> bool {
+        if self.get("applications", application_id).is_none() {
+            return false;
+        }
         let accepted = self.offer_status("accepted");
-        for offer in self.find_by("offers", "application_id", &json!(application_id)) {
-            if offer.get("status").and_then(Value::as_str) != Some(accepted.as_str()) {
+        for offer in self.ids_by("offers", "application_id", &json!(application_id)) {
+            let status = self
+                .get("offers", offer)
+                .and_then(|o| o.get("status"))
+                .and_then(Value::as_str);
+            if status != Some(accepted.as_str()) {
                 let mut change = Map::new();
                 change.insert("status".into(), json!(accepted));
                 change.insert("resolved_at".into(), json!(timestamp(Utc::now())));
-                self.update("offers", id_of(&offer), &change);
+                self.change("offers", offer, &change);
             }
         }
         let mut change = Map::new();
         change.insert("status".into(), json!("hired"));
-        self.update("applications", application_id, &change)
+        self.change("applications", application_id, &change)
     }
 
     /// Rejects an application.
@@ -232,12 +272,19 @@ impl FakeState {
 
     /// Adds an offer to an application.
     pub fn add_offer(&mut self, application_id: i64, starts_on: &str) -> Option<Value> {
-        let app = self.get("applications", application_id)?.clone();
+        let id = self.add_offer_id(application_id, starts_on)?;
+        self.get("offers", id).cloned()
+    }
+
+    /// [`Self::add_offer`], returning the id.
+    pub fn add_offer_id(&mut self, application_id: i64, starts_on: &str) -> Option<i64> {
+        let app = self.get("applications", application_id)?;
+        let (candidate_id, job_id) = (app.get("candidate_id").cloned(), app.get("job_id").cloned());
         let status = self.offer_status("created");
-        Some(self.insert(
+        Some(self.insert_id(
             "offers",
-            json!({"version": 1, "application_id": application_id, "candidate_id": app.get("candidate_id"),
-                   "job_id": app.get("job_id"), "opening_id": null, "status": status,
+            json!({"version": 1, "application_id": application_id, "candidate_id": candidate_id,
+                   "job_id": job_id, "opening_id": null, "status": status,
                    "sent_on": Utc::now().date_naive().to_string(), "starts_on": starts_on, "resolved_at": null,
                    "custom_fields": {}}),
         ))
@@ -267,7 +314,7 @@ impl FakeState {
                 .get("users", *user_id)
                 .and_then(|u| u.get("primary_email"))
                 .cloned();
-            self.insert(
+            self.insert_id(
                 "interviewers",
                 json!({"interview_id": id_of(&interview), "user_id": user_id, "email": email,
                        "response_status": "accepted", "scorecard_id": null}),

@@ -98,7 +98,7 @@ pub fn seed_default_data(state: &mut FakeState, seed: u64) {
 pub fn bulk_candidates(state: &mut FakeState, seed: u64, count: usize) -> Vec<i64> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     (0..count)
-        .map(|n| id_of(&state.add_candidate(&random_candidate(&mut rng, 10_000 + n))))
+        .map(|n| state.add_candidate_id(&random_candidate(&mut rng, 10_000 + n)))
         .collect()
 }
 
@@ -111,13 +111,12 @@ pub fn bulk_hires(state: &mut FakeState, seed: u64, count: usize) -> Vec<i64> {
         .unwrap_or_else(|| id_of(&state.add_job("Engineer")));
     let mut out = Vec::with_capacity(count);
     for n in 0..count {
-        let candidate = id_of(&state.add_candidate(&random_candidate(&mut rng, 50_000 + n)));
-        let Some(app) = state.add_application(candidate, job, false) else {
+        let candidate = state.add_candidate_id(&random_candidate(&mut rng, 50_000 + n));
+        let Some(app) = state.add_application_id(candidate, job, false) else {
             continue;
         };
-        let app = id_of(&app);
-        state.add_offer(app, "2027-02-01");
-        state.hire_application(app);
+        state.add_offer_id(app, "2027-02-01");
+        state.hire(app);
         out.push(app);
     }
     out

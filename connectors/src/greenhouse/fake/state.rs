@@ -7,6 +7,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::index::{Indexes, Key};
+
 /// Settings tests and the control API can change.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -91,6 +93,8 @@ pub struct FakeState {
     /// Settings.
     pub settings: FakeSettings,
     tables: HashMap<&'static str, BTreeMap<i64, Value>>,
+    /// Field value -> ids, for the lookups `find_by` and the lists answer without a scan.
+    indexes: Indexes,
     next_id: i64,
     /// Live tokens by value.
     pub tokens: HashMap<String, Grant>,
@@ -156,6 +160,12 @@ impl FakeState {
 
     /// Inserts `fields` as a new record (adding id, created_at, updated_at) and returns it.
     pub fn insert(&mut self, resource: &'static str, fields: Value) -> Value {
+        let id = self.insert_id(resource, fields);
+        self.get(resource, id).cloned().unwrap_or_default()
+    }
+
+    /// Inserts `fields` as a new record (adding id, created_at, updated_at); returns its id.
+    pub fn insert_id(&mut self, resource: &'static str, fields: Value) -> i64 {
         self.next_id += 1;
         let id = self.next_id;
         let stamp = now();
@@ -167,27 +177,74 @@ impl FakeState {
         record.entry("created_at").or_insert_with(|| json!(stamp));
         record.insert("updated_at".into(), json!(stamp));
         let value = Value::Object(record);
-        self.tables.entry(resource).or_default().insert(id, value.clone());
-        value
+        self.indexes.inserted(resource, id, &value);
+        self.tables.entry(resource).or_default().insert(id, value);
+        id
     }
 
     /// Merges `changes` into a record and bumps its `updated_at`; returns the new record.
+    /// A record's `id` is its key and never changes (an `id` in `changes` is ignored).
     pub fn update(&mut self, resource: &str, id: i64, changes: &Map<String, Value>) -> Option<Value> {
-        let record = self.tables.get_mut(resource)?.get_mut(&id)?.as_object_mut()?;
-        for (k, v) in changes {
-            record.insert(k.clone(), v.clone());
-        }
-        record.insert("updated_at".into(), json!(now()));
-        Some(Value::Object(record.clone()))
+        self.change(resource, id, changes)
+            .then(|| self.get(resource, id).cloned())
+            .flatten()
     }
 
-    /// Records of `resource` whose `field` equals `value`.
+    /// [`Self::update`] without returning the record; whether it exists.
+    pub fn change(&mut self, resource: &str, id: i64, changes: &Map<String, Value>) -> bool {
+        let Some(record) = self
+            .tables
+            .get_mut(resource)
+            .and_then(|t| t.get_mut(&id))
+            .and_then(Value::as_object_mut)
+        else {
+            return false;
+        };
+        for (k, v) in changes {
+            if k == "id" {
+                continue;
+            }
+            self.indexes.changed(resource, id, k, record.get(k), v);
+            record.insert(k.clone(), v.clone());
+        }
+        let stamp = json!(now());
+        self.indexes
+            .changed(resource, id, "updated_at", record.get("updated_at"), &stamp);
+        record.insert("updated_at".into(), stamp);
+        true
+    }
+
+    /// Ids (ascending) of the records of `resource` whose `field` equals `value`.
     #[must_use]
-    pub fn find_by(&self, resource: &str, field: &str, value: &Value) -> Vec<Value> {
+    pub fn ids_by(&self, resource: &str, field: &str, value: &Value) -> Vec<i64> {
+        if let Some(ids) = Key::of(value).and_then(|key| self.indexes.ids(resource, field, &key)) {
+            return ids.to_vec();
+        }
         self.tables
             .get(resource)
-            .map(|t| t.values().filter(|r| r.get(field) == Some(value)).cloned().collect())
+            .map(|t| {
+                t.iter()
+                    .filter(|(_, r)| r.get(field) == Some(value))
+                    .map(|(id, _)| *id)
+                    .collect()
+            })
             .unwrap_or_default()
+    }
+
+    /// Ids (ascending) of the records of `resource` whose `field` is the integer `id`, when
+    /// that pair is indexed (`None`: the caller scans).
+    #[must_use]
+    pub fn indexed_ids(&self, resource: &str, field: &str, id: i64) -> Option<&[i64]> {
+        self.indexes.ids(resource, field, &Key::of_i64(id))
+    }
+
+    /// Records (ascending id) of `resource` whose `field` equals `value`.
+    #[must_use]
+    pub fn find_by(&self, resource: &str, field: &str, value: &Value) -> Vec<Value> {
+        self.ids_by(resource, field, value)
+            .into_iter()
+            .filter_map(|id| self.get(resource, id).cloned())
+            .collect()
     }
 
     /// The name of a record (`name` field), when it exists.
