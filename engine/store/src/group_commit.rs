@@ -2,11 +2,11 @@
 //! each caller only after that transaction's COMMIT.
 //!
 //! SQLite allows one writer at a time, and every commit writes the changed pages to the WAL again: eight
-//! commits per run cost more than the statements themselves. Callers hand their write to the writer task as a
-//! job; the task takes every job waiting (up to [`MAX_JOBS_PER_COMMIT`]), runs them one after another inside
-//! one `BEGIN IMMEDIATE … COMMIT` on the store's writing connection, then tells each caller its result. A
-//! caller is never answered before its write is durable, so "answer a webhook only after its run is recorded"
-//! still holds. Under no load a batch is one job, so nothing waits for company.
+//! commits per run cost more than the statements themselves. Callers hand their write to the writer (a thread
+//! of its own) as a job; the writer takes the jobs waiting (up to [`MAX_JOBS_PER_COMMIT`]), runs them one
+//! after another inside one `BEGIN IMMEDIATE … COMMIT` on the store's writing connection, then tells each
+//! caller its result. A caller is never answered before its write is durable, so "answer a webhook only after
+//! its run is recorded" still holds. Under no load a batch is one job, so nothing waits for company.
 //!
 //! A job runs after the jobs before it in its batch and sees their writes; a job that writes more than one
 //! statement wraps them in `conn.begin()` (a savepoint inside the batch), so a failing job undoes only its own
@@ -39,7 +39,7 @@ type Job = Box<dyn for<'c> FnOnce(Result<&'c mut SqliteConnection, &'c str>) -> 
 /// The handle callers send their writes through. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct GroupCommitter {
-    /// Writes someone outside is waiting on (a webhook's acknowledgement): they go into the next batch first.
+    /// Writes someone outside is waiting on (a webhook's acknowledgement): they get short batches of their own.
     urgent: mpsc::UnboundedSender<Job>,
     /// Everything else, first come first served.
     normal: mpsc::UnboundedSender<Job>,
@@ -48,7 +48,8 @@ pub(crate) struct GroupCommitter {
 /// Which queue a write joins.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Lane {
-    /// Ahead of `Normal` writes in the next batch.
+    /// In a batch of urgent writes, taking turns with normal batches (and riding along with one already
+    /// being gathered).
     Urgent,
     /// In arrival order.
     Normal,
@@ -182,7 +183,7 @@ async fn commit_batch(pool: &SqlitePool, jobs: impl ExactSizeIterator<Item = Job
         Ok(conn) => conn,
         Err(error) => return refuse_batch(jobs, &error.to_string()).await,
     };
-    let mut tx = match conn.begin_with("BEGIN IMMEDIATE").await {
+    let mut tx = match conn.begin_with(crate::sql::sqlite::BEGIN_WRITE).await {
         Ok(tx) => tx,
         Err(error) => return refuse_batch(jobs, &error.to_string()).await,
     };
