@@ -5,6 +5,7 @@ mod cli;
 mod history;
 mod maintenance;
 mod queue;
+mod steps;
 mod triggers;
 
 use std::future::Future;

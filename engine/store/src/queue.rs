@@ -247,24 +247,7 @@ impl Store {
     /// `NotFinalStatus` for queued or running; `LeaseLost` if the lease is no longer this node's at this
     /// attempt (nothing is written); `Database`.
     pub async fn finish_run(&self, lease: &RunLease, status: RunStatus, error: Option<&str>) -> Result<(), StoreError> {
-        if !status.is_finished() {
-            return Err(StoreError::NotFinalStatus(status));
-        }
-        let (held, error) = (lease.clone(), error.map(str::to_owned));
-        let changed = grouped_write!(self, "finish_run", conn, sql => {
-            Ok(sqlx::query(sql::FINISH_RUN)
-                .bind(&held.run_id)
-                .bind(&held.node)
-                .bind(held.attempt)
-                .bind(status.as_str())
-                .bind(error.as_deref())
-                .bind(Timestamp::now())
-                .execute(&mut *conn)
-                .await
-                .map_err(db("finish_run"))?
-                .rows_affected())
-        })?;
-        lease_held(lease, changed)
+        self.finish_run_after(lease, Vec::new(), status, error).await
     }
 
     /// Gives a claimed run back to the queue until `run_at` (a durable retry after a failed step), keeping
@@ -278,20 +261,7 @@ impl Store {
         run_at: DateTime<Utc>,
         error: Option<&str>,
     ) -> Result<(), StoreError> {
-        let (held, error) = (lease.clone(), error.map(str::to_owned));
-        let changed = grouped_write!(self, "reschedule_run", conn, sql => {
-            Ok(sqlx::query(sql::RESCHEDULE_RUN)
-                .bind(&held.run_id)
-                .bind(&held.node)
-                .bind(held.attempt)
-                .bind(Timestamp::new(run_at))
-                .bind(error.as_deref())
-                .execute(&mut *conn)
-                .await
-                .map_err(db("reschedule_run"))?
-                .rows_affected())
-        })?;
-        lease_held(lease, changed)
+        self.reschedule_run_after(lease, Vec::new(), run_at, error).await
     }
 
     /// Gives a claimed run back to the queue right away (e.g. on shutdown); its attempt count is kept.

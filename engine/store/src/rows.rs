@@ -30,6 +30,7 @@ pub(crate) struct ClaimedRow {
     lease_expires_at: Option<Timestamp>,
     lease_owner: Option<String>,
     retry_of: Option<String>,
+    has_steps: bool,
 }
 
 impl ClaimedRow {
@@ -53,6 +54,7 @@ impl ClaimedRow {
                 .map_or(self.event_at.instant(), Timestamp::instant),
             node: self.lease_owner.unwrap_or_default(),
             retry_of: self.retry_of,
+            has_steps: self.has_steps,
         }
     }
 }

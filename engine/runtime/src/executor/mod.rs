@@ -3,6 +3,7 @@
 //! starts, so a crash resumes at the first unfinished step), retries transient
 //! failures, and runs `on_error` once when the run fails for good.
 
+mod pending;
 mod steps;
 
 use std::collections::HashMap;
@@ -13,12 +14,13 @@ use chrono::Utc;
 use hirewire_core::expr::{ExprEngine, Scope};
 use hirewire_core::recipe::{Recipe, Trigger};
 use hirewire_sdk::TriggerEvent;
-use hirewire_store::{ClaimedRun, RunLease, RunStatus, StepOutcome, StepRecord, StepStatus, Store, StoreError};
+use hirewire_store::{ClaimedRun, RunLease, RunStatus, StepOutcome, StepRecord, StepStatus, StepWrite, Store, StoreError};
 use serde_json::{Value, json};
 
 use crate::connections::Connections;
 use crate::metric_definitions::RUNS_FINISHED_TOTAL;
 use crate::recipe_book::RecipeBook;
+use pending::PendingSteps;
 
 pub use steps::StepFailure;
 
@@ -79,17 +81,23 @@ impl Executor {
     }
 
     async fn execute_leased(&self, run: &ClaimedRun, lease: &RunLease) -> Result<RunEnd, ExecError> {
+        let pending = PendingSteps::default();
         let Some(recipe) = self.recipe_for(run).await? else {
             let error = format!("recipe `{}` version {} is not available on this node", run.recipe, short(&run.recipe_version));
-            return self.finish(run, lease, RunStatus::Failed, Some(&error)).await;
+            return self.finish(run, lease, &pending, RunStatus::Failed, Some(&error)).await;
         };
-        let done: HashMap<String, StepRecord> =
-            self.store.steps_of(&run.id).await?.into_iter().map(|s| (s.step_id.clone(), s)).collect();
+        // A run claimed without step records (its first attempt) has nothing to resume.
+        let done: HashMap<String, StepRecord> = if run.has_steps {
+            self.store.steps_of(&run.id).await?.into_iter().map(|s| (s.step_id.clone(), s)).collect()
+        } else {
+            HashMap::new()
+        };
+        let (done, pending) = (&done, &pending);
 
         // 1. The trigger event, completed by its connector (recorded as step `trigger`).
-        let trigger = match self.completed_trigger(run, lease, &recipe, &done).await? {
+        let trigger = match self.completed_trigger(run, &recipe, done, pending).await {
             Ok(payload) => payload,
-            Err(failure) => return self.fail_or_reschedule(run, lease, &recipe, failure, &done).await,
+            Err(failure) => return self.fail_or_reschedule(run, lease, &recipe, failure, done, pending).await,
         };
         let run_facts = json!({
             "id": run.id,
@@ -106,25 +114,25 @@ impl Executor {
                 .get(&t.connection)
                 .is_none_or(|live| live.connection.event_matches(&t.event, &t.params, &trigger));
             if !matches {
-                return self.finish(run, lease, RunStatus::Skipped, None).await;
+                return self.finish(run, lease, pending, RunStatus::Skipped, None).await;
             }
             if let Some(when) = &t.when {
                 match self.expr.eval_condition(when, &scope) {
                     Ok(true) => {}
-                    Ok(false) => return self.finish(run, lease, RunStatus::Skipped, None).await,
+                    Ok(false) => return self.finish(run, lease, pending, RunStatus::Skipped, None).await,
                     Err(e) => {
                         let failure = StepFailure::permanent(format!("when: {e}"));
-                        return self.fail_or_reschedule(run, lease, &recipe, failure, &done).await;
+                        return self.fail_or_reschedule(run, lease, &recipe, failure, done, pending).await;
                     }
                 }
             }
         }
 
         // 3. The steps.
-        let walker = steps::StepWalker { executor: self, run, lease, done: &done };
+        let walker = steps::StepWalker { executor: self, run, lease, done, pending };
         match walker.walk(&recipe.steps, "", &mut scope).await? {
-            Ok(()) => self.finish(run, lease, RunStatus::Succeeded, None).await,
-            Err(failure) => self.fail_or_reschedule(run, lease, &recipe, failure, &done).await,
+            Ok(()) => self.finish(run, lease, pending, RunStatus::Succeeded, None).await,
+            Err(failure) => self.fail_or_reschedule(run, lease, &recipe, failure, done, pending).await,
         }
     }
 
@@ -141,26 +149,27 @@ impl Executor {
         Ok(loader(&source).filter(|r| r.version == run.recipe_version).map(|r| self.recipes.remember_version(r)))
     }
 
-    /// The trigger payload, completed by the connector once and recorded durably.
+    /// The trigger payload, completed by the connector once. Completing it only reads, so nothing fences it:
+    /// its record (step `trigger`, with the payload it started from) rides with the run's next write.
     async fn completed_trigger(
         &self,
         run: &ClaimedRun,
-        lease: &RunLease,
         recipe: &Recipe,
         done: &HashMap<String, StepRecord>,
-    ) -> Result<Result<Value, StepFailure>, ExecError> {
+        pending: &PendingSteps,
+    ) -> Result<Value, StepFailure> {
         let Trigger::Connector(t) = &recipe.trigger else {
-            return Ok(Ok(run.payload.clone()));
+            return Ok(run.payload.clone());
         };
         if let Some(record) = done.get(TRIGGER_STEP_ID).filter(|r| r.status == StepStatus::Succeeded) {
-            return Ok(Ok(record.output.clone().unwrap_or(Value::Null)));
+            return Ok(record.output.clone().unwrap_or(Value::Null));
         }
         let Some(live) = self.connections.get(&t.connection) else {
-            return Ok(Err(StepFailure::permanent(format!("connection `{}` is not configured", t.connection))));
+            return Err(StepFailure::permanent(format!("connection `{}` is not configured", t.connection)));
         };
         let action = format!("{}.{}", t.connector, t.event);
         let attempts = done.get(TRIGGER_STEP_ID).map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0)) + 1;
-        self.store.start_step(lease, TRIGGER_STEP_ID, &action, &run.payload).await?;
+        let started_at = Utc::now();
         let event = TriggerEvent {
             trigger: t.event.clone(),
             event_id: run.event_id.clone().unwrap_or_default(),
@@ -170,12 +179,10 @@ impl Executor {
             application_id: run.application_id.as_deref().and_then(|s| s.parse().ok()),
             job_id: run.job_id.as_deref().and_then(|s| s.parse().ok()),
         };
-        match live.connection.enrich_event(event).await {
+        let (result, outcome) = match live.connection.enrich_event(event).await {
             Ok(event) => {
-                self.store
-                    .finish_step(lease, TRIGGER_STEP_ID, &action, &StepOutcome::Succeeded(event.payload.clone()), attempts)
-                    .await?;
-                Ok(Ok(event.payload))
+                let outcome = StepOutcome::Succeeded(event.payload.clone());
+                (Ok(event.payload), outcome)
             }
             Err(e) => {
                 let failure = StepFailure::from_action_error(TRIGGER_STEP_ID, &action, &e, attempts, &Default::default());
@@ -184,10 +191,18 @@ impl Executor {
                 } else {
                     StepOutcome::Failed(failure.message.clone())
                 };
-                self.store.finish_step(lease, TRIGGER_STEP_ID, &action, &outcome, attempts).await?;
-                Ok(Err(failure))
+                (Err(failure), outcome)
             }
-        }
+        };
+        pending.hold(StepWrite::Whole {
+            step_id: TRIGGER_STEP_ID.to_owned(),
+            action,
+            input: run.payload.clone(),
+            started_at,
+            outcome,
+            attempts,
+        });
+        result
     }
 
     /// A failed step either waits for its retry (the run goes back to the queue) or fails the run.
@@ -198,9 +213,10 @@ impl Executor {
         recipe: &Recipe,
         failure: StepFailure,
         done: &HashMap<String, StepRecord>,
+        pending: &PendingSteps,
     ) -> Result<RunEnd, ExecError> {
         if let Some(at) = failure.retry_at {
-            self.store.reschedule_run(lease, at, Some(&failure.message)).await?;
+            self.store.reschedule_run_after(lease, pending.take_with(None), at, Some(&failure.message)).await?;
             return Ok(RunEnd::Rescheduled);
         }
         if !recipe.on_error.is_empty() {
@@ -211,22 +227,24 @@ impl Executor {
                 "error": failure.message,
             });
             let mut scope = Scope::new(&run.payload, &run_facts);
-            let walker = steps::StepWalker { executor: self, run, lease, done };
+            let walker = steps::StepWalker { executor: self, run, lease, done, pending };
             if let Err(on_error_failure) = walker.walk(&recipe.on_error, "on_error.", &mut scope).await? {
                 tracing::warn!(run_id = %run.id, recipe = %run.recipe, error = %on_error_failure.message, "on_error step failed");
             }
         }
-        self.finish(run, lease, RunStatus::Failed, Some(&failure.message)).await
+        self.finish(run, lease, pending, RunStatus::Failed, Some(&failure.message)).await
     }
 
+    /// Ends the run, with the step writes held for its next write in the same transaction.
     async fn finish(
         &self,
         run: &ClaimedRun,
         lease: &RunLease,
+        pending: &PendingSteps,
         status: RunStatus,
         error: Option<&str>,
     ) -> Result<RunEnd, ExecError> {
-        self.store.finish_run(lease, status, error).await?;
+        self.store.finish_run_after(lease, pending.take_with(None), status, error).await?;
         metrics::counter!(RUNS_FINISHED_TOTAL, "recipe" => run.recipe.clone(), "status" => status.as_str()).increment(1);
         match status {
             RunStatus::Failed => {

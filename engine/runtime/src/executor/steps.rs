@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 use hirewire_core::expr::Scope;
 use hirewire_core::recipe::{ActionStep, ForEachStep, RetryPolicy, Step, StepKind};
 use hirewire_sdk::{ActionContext, ActionError};
-use hirewire_store::{ClaimedRun, RunLease, StepOutcome, StepRecord, StepStatus};
+use hirewire_store::{ClaimedRun, RunLease, StepOutcome, StepRecord, StepStatus, StepWrite};
 use rand::Rng;
 use serde_json::{Map, Value};
 
+use super::pending::PendingSteps;
 use super::{ExecError, Executor};
 use crate::metric_definitions::STEP_DURATION_SECONDS;
 
@@ -61,6 +62,8 @@ pub(super) struct StepWalker<'a> {
     pub run: &'a ClaimedRun,
     pub lease: &'a RunLease,
     pub done: &'a HashMap<String, StepRecord>,
+    /// Step ends held for the run's next write.
+    pub pending: &'a PendingSteps,
 }
 
 type WalkResult = Result<Result<Map<String, Value>, StepFailure>, ExecError>;
@@ -92,10 +95,7 @@ impl StepWalker<'_> {
                     match self.executor.expr.eval_condition(condition, scope) {
                         Ok(true) => {}
                         Ok(false) => {
-                            self.executor
-                                .store
-                                .finish_step(self.lease, &full_id, &step_action_name(step), &StepOutcome::Skipped, 0)
-                                .await?;
+                            self.hold_end(&full_id, step_action_name(step), StepOutcome::Skipped, 0);
                             scope.set_step(&step.id, &Value::Null);
                             outputs.insert(step.id.clone(), Value::Null);
                             continue;
@@ -130,10 +130,7 @@ impl StepWalker<'_> {
             Ok(input) => input,
             Err(e) => {
                 let message = format!("step `{full_id}`: {action_name}: {e}");
-                self.executor
-                    .store
-                    .finish_step(self.lease, full_id, &action_name, &StepOutcome::Failed(message.clone()), 0)
-                    .await?;
+                self.hold_end(full_id, action_name, StepOutcome::Failed(message.clone()), 0);
                 return Ok(Err(StepFailure::permanent(message)));
             }
         };
@@ -146,7 +143,9 @@ impl StepWalker<'_> {
         let mut attempts = self.done.get(full_id).map_or(0, |r| u32::try_from(r.attempts).unwrap_or(0));
         loop {
             attempts += 1;
-            self.executor.store.start_step(self.lease, full_id, &action_name, &input).await?;
+            // The start (with every held step end) is durable before anything is sent.
+            let start = StepWrite::Start { step_id: full_id.to_owned(), action: action_name.clone(), input: input.clone() };
+            self.executor.store.record_steps(self.lease, self.pending.take_with(Some(start))).await?;
             let cx = ActionContext {
                 run_id: self.run.id.clone(),
                 step_id: full_id.to_owned(),
@@ -162,10 +161,7 @@ impl StepWalker<'_> {
                 .record(started.elapsed().as_secs_f64());
             match result {
                 Ok(output) => {
-                    self.executor
-                        .store
-                        .finish_step(self.lease, full_id, &action_name, &StepOutcome::Succeeded(output.clone()), attempts)
-                        .await?;
+                    self.hold_end(full_id, action_name, StepOutcome::Succeeded(output.clone()), attempts);
                     return Ok(Ok(output));
                 }
                 Err(error) => {
@@ -173,20 +169,19 @@ impl StepWalker<'_> {
                     tracing::info!(run_id = %self.run.id, recipe = %self.run.recipe, step = full_id, attempt = attempts,
                         error = %failure.message, retry = failure.retry_at.is_some(), "step failed");
                     let Some(retry_at) = failure.retry_at else {
-                        self.executor
-                            .store
-                            .finish_step(self.lease, full_id, &action_name, &StepOutcome::Failed(failure.message.clone()), attempts)
-                            .await?;
+                        self.hold_end(full_id, action_name, StepOutcome::Failed(failure.message.clone()), attempts);
                         return Ok(Err(failure));
                     };
-                    self.executor
-                        .store
-                        .finish_step(self.lease, full_id, &action_name, &StepOutcome::Retrying(failure.message.clone()), attempts)
-                        .await?;
+                    let retrying = StepOutcome::Retrying(failure.message.clone());
                     let wait = (retry_at - Utc::now()).to_std().unwrap_or(Duration::ZERO);
                     if wait > self.executor.max_inline_retry_wait {
+                        // Recorded with the run's reschedule.
+                        self.hold_end(full_id, action_name, retrying, attempts);
                         return Ok(Err(failure));
                     }
+                    // Waiting here: record the retry now, so `runs show` tells why the run waits.
+                    let end = StepWrite::Finish { step_id: full_id.to_owned(), action: action_name.clone(), outcome: retrying, attempts };
+                    self.executor.store.record_steps(self.lease, self.pending.take_with(Some(end))).await?;
                     tokio::time::sleep(wait).await;
                 }
             }
@@ -203,10 +198,7 @@ impl StepWalker<'_> {
             Ok(items) => items,
             Err(e) => {
                 let message = format!("step `{full_id}`: for_each: {e}");
-                self.executor
-                    .store
-                    .finish_step(self.lease, full_id, "for_each", &StepOutcome::Failed(message.clone()), 0)
-                    .await?;
+                self.hold_end(full_id, "for_each".to_owned(), StepOutcome::Failed(message.clone()), 0);
                 return Ok(Err(StepFailure::permanent(message)));
             }
         };
@@ -221,11 +213,13 @@ impl StepWalker<'_> {
         }
         let output = Value::Array(results);
         let count = u32::try_from(items.len()).unwrap_or(u32::MAX);
-        self.executor
-            .store
-            .finish_step(self.lease, full_id, "for_each", &StepOutcome::Succeeded(output.clone()), count)
-            .await?;
+        self.hold_end(full_id, "for_each".to_owned(), StepOutcome::Succeeded(output.clone()), count);
         Ok(Ok(output))
+    }
+
+    /// Holds the end of step `step_id` for the run's next write (`PendingSteps`).
+    fn hold_end(&self, step_id: &str, action: String, outcome: StepOutcome, attempts: u32) {
+        self.pending.hold(StepWrite::Finish { step_id: step_id.to_owned(), action, outcome, attempts });
     }
 }
 

@@ -59,7 +59,8 @@ FROM picked
 WHERE runs.id = picked.id
 RETURNING runs.id, runs.recipe, runs.recipe_version, runs.trigger_name, runs.trigger_event_id,
           runs.business_key, runs.candidate_id, runs.application_id, runs.job_id, runs.payload, runs.attempt,
-          runs.event_at, runs.started_at, runs.lease_expires_at, runs.lease_owner, runs.retry_of";
+          runs.event_at, runs.started_at, runs.lease_expires_at, runs.lease_owner, runs.retry_of,
+          EXISTS (SELECT 1 FROM steps s WHERE s.run_id = runs.id) AS has_steps";
 
 /// Renews the leases of node `$1` on the runs in the JSON array `$2` until `$3`; returns the renewed ids.
 pub(crate) const HEARTBEAT: &str = "\

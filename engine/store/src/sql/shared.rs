@@ -71,6 +71,15 @@ ON CONFLICT (run_id, step_id) DO UPDATE
 SET status = excluded.status, attempts = excluded.attempts, output = excluded.output, error = excluded.error,
     finished_at = excluded.finished_at";
 
+pub(crate) const RECORD_WHOLE_STEP: &str = "\
+INSERT INTO steps (run_id, step_id, ordinal, action, status, attempts, input, output, error, started_at, finished_at)
+SELECT $1, $4, COALESCE((SELECT MAX(ordinal) FROM steps WHERE run_id = $1), 0) + 1, $5, $6, $7, $8, $9, $10, $11, $12
+WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempt = $3)
+ON CONFLICT (run_id, step_id) DO UPDATE
+SET action = excluded.action, status = excluded.status, attempts = excluded.attempts, input = excluded.input,
+    output = excluded.output, error = excluded.error, started_at = excluded.started_at,
+    finished_at = excluded.finished_at";
+
 pub(crate) const STEPS_OF_RUN: &str = "\
 SELECT step_id, ordinal, action, status, attempts, input, output, error, started_at, finished_at
 FROM steps WHERE run_id = $1 ORDER BY ordinal";

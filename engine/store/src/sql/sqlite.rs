@@ -51,7 +51,8 @@ SET status = 'running', attempt = attempt + 1, lease_owner = $1, node = $1, leas
     started_at = COALESCE(started_at, $2)
 WHERE id IN (SELECT id FROM eligible)
 RETURNING id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id, application_id,
-          job_id, payload, attempt, event_at, started_at, lease_expires_at, lease_owner, retry_of";
+          job_id, payload, attempt, event_at, started_at, lease_expires_at, lease_owner, retry_of,
+          EXISTS (SELECT 1 FROM steps s WHERE s.run_id = runs.id) AS has_steps";
 
 /// Renews the leases of node `$1` on the runs in the JSON array `$2` until `$3`; returns the renewed ids.
 pub(crate) const HEARTBEAT: &str = "\

@@ -9,5 +9,5 @@ mod trigger;
 pub use report::{ForgetReport, NodeRecord, PruneReport};
 pub use run::{ClaimedRun, EnqueueOutcome, NewRun, RequeueVersion, RunDetail, RunFilter, RunLease, RunSummary};
 pub use status::{RunStatus, StepStatus, UnknownStatus};
-pub use step::{StepOutcome, StepRecord};
+pub use step::{StepOutcome, StepRecord, StepWrite};
 pub use trigger::{PollOutcome, TriggerState, WebhookOutcome};

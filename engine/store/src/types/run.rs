@@ -181,6 +181,9 @@ pub struct ClaimedRun {
     pub node: String,
     /// The run this one retries.
     pub retry_of: Option<String>,
+    /// Whether the run had step records when it was claimed (an earlier attempt's, or those a retry copied
+    /// from the run it retries); without any, the executor need not read them.
+    pub has_steps: bool,
 }
 
 impl ClaimedRun {
