@@ -1,8 +1,10 @@
 //! The fake's employee records and the directory's JSON, kept cheap to serve:
 //! each employee's directory row is serialised once (and again only after that
 //! employee changes), and the assembled body is cached until any employee
-//! changes. All changes go through [`EmployeeRecords`], which invalidates both.
+//! changes. All changes go through [`EmployeeRecords`], which invalidates both
+//! and keeps the lookups by id and by work email in step.
 
+use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -133,12 +135,34 @@ pub struct EmployeeRecords {
     generation: u64,
     /// The JSON body of `generation` and how many employees it lists.
     body: Option<(Bytes, usize)>,
+    /// Position of the first employee with each id.
+    by_id: HashMap<String, usize>,
+    /// Positions (ascending) of the employees with each work email, lowercased (BambooHR compares work emails
+    /// ignoring ASCII case).
+    by_work_email: HashMap<String, Vec<usize>>,
 }
 
 impl Default for EmployeeRecords {
     fn default() -> Self {
-        Self { records: Vec::new(), rows: Vec::new(), generation: next_generation(), body: None }
+        Self {
+            records: Vec::new(),
+            rows: Vec::new(),
+            generation: next_generation(),
+            body: None,
+            by_id: HashMap::new(),
+            by_work_email: HashMap::new(),
+        }
     }
+}
+
+/// The employee's work email, the key of `by_work_email`.
+fn work_email_key(employee: &Map<String, Value>) -> Option<String> {
+    employee.get("workEmail").and_then(Value::as_str).map(str::to_ascii_lowercase)
+}
+
+/// The employee's id.
+fn id_of(employee: &Map<String, Value>) -> Option<&str> {
+    employee.get("id").and_then(Value::as_str)
 }
 
 impl Deref for EmployeeRecords {
@@ -159,6 +183,7 @@ impl EmployeeRecords {
     pub fn push(&mut self, employee: Map<String, Value>) {
         self.records.push(employee);
         self.rows.push(CachedRow::Stale);
+        self.index(self.records.len() - 1);
         self.changed();
     }
 
@@ -167,9 +192,59 @@ impl EmployeeRecords {
     /// # Panics
     /// When `index` is out of range.
     pub fn update(&mut self, index: usize, fields: Map<String, Value>) {
+        self.unindex(index);
         self.records[index].extend(fields);
+        self.index(index);
         self.rows[index] = CachedRow::Stale;
         self.changed();
+    }
+
+    /// The position of the (first) employee with id `id`.
+    #[must_use]
+    pub fn position_of_id(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    /// The positions, ascending, of the employees whose work email is `email` ignoring ASCII case.
+    #[must_use]
+    pub fn positions_with_work_email(&self, email: &str) -> &[usize] {
+        self.by_work_email.get(&email.to_ascii_lowercase()).map_or(&[], Vec::as_slice)
+    }
+
+    fn index(&mut self, position: usize) {
+        let employee = &self.records[position];
+        if let Some(id) = id_of(employee) {
+            let first = self.by_id.entry(id.to_owned()).or_insert(position);
+            *first = (*first).min(position);
+        }
+        if let Some(key) = work_email_key(employee) {
+            let positions = self.by_work_email.entry(key).or_default();
+            if let Err(at) = positions.binary_search(&position) {
+                positions.insert(at, position);
+            }
+        }
+    }
+
+    fn unindex(&mut self, position: usize) {
+        let employee = &self.records[position];
+        if let Some(id) = id_of(employee)
+            && self.by_id.get(id) == Some(&position)
+        {
+            // Another employee with the same id (only the control API could make one) becomes the first.
+            let next = self.records.iter().enumerate().skip(position + 1).find(|(_, e)| id_of(e) == Some(id)).map(|(i, _)| i);
+            match next {
+                Some(next) => self.by_id.insert(id.to_owned(), next),
+                None => self.by_id.remove(id),
+            };
+        }
+        if let Some(key) = work_email_key(employee)
+            && let Some(positions) = self.by_work_email.get_mut(&key)
+        {
+            positions.retain(|&p| p != position);
+            if positions.is_empty() {
+                self.by_work_email.remove(&key);
+            }
+        }
     }
 
     /// The cached body, or the listed rows to build it from (serialising only
@@ -324,5 +399,27 @@ mod tests {
         let mut reset = EmployeeRecords::default();
         reset.keep_directory_body(generation, DirectoryBody::assemble(&rows), 1);
         assert!(matches!(reset.directory_snapshot().body, DirectoryBody::Rows { .. }));
+    }
+
+    #[test]
+    fn lookups_by_id_and_work_email_follow_every_change() {
+        let mut records = EmployeeRecords::default();
+        records.push(employee(json!({"id": "100", "workEmail": "Ada@Example.com"})));
+        records.push(employee(json!({"id": "101", "workEmail": "bob@example.com"})));
+        records.push(employee(json!({"id": "102", "workEmail": "ada@example.COM", "status": "Inactive"})));
+        assert_eq!(records.positions_with_work_email("ADA@example.com"), [0, 2], "ASCII case is ignored, order kept");
+        assert_eq!((records.position_of_id("101"), records.position_of_id("999")), (Some(1), None));
+
+        // A changed work email moves the employee from the old key to the new one.
+        records.update(0, employee(json!({"workEmail": "ada.lovelace@example.com"})));
+        assert_eq!(records.positions_with_work_email("ada@example.com"), [2]);
+        assert_eq!(records.positions_with_work_email("Ada.Lovelace@example.com"), [0]);
+        // An update without the email keeps it indexed once.
+        records.update(0, employee(json!({"jobTitle": "Engineer"})));
+        assert_eq!(records.positions_with_work_email("ada.lovelace@example.com"), [0]);
+        records.update(2, employee(json!({"workEmail": "ada.lovelace@example.com"})));
+        assert_eq!(records.positions_with_work_email("ada.lovelace@example.com"), [0, 2]);
+        assert!(records.positions_with_work_email("ada@example.com").is_empty());
+        assert_eq!(records.position_of_id("102"), Some(2));
     }
 }

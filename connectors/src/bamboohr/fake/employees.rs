@@ -37,10 +37,12 @@ fn checked_fields(
         }
     }
     if let Some(email) = fields.get("workEmail").and_then(Value::as_str) {
-        let taken = data.employees.iter().find(|e| {
-            e.get("workEmail").and_then(Value::as_str).is_some_and(|w| w.eq_ignore_ascii_case(email))
-                && e.get("id").and_then(Value::as_str) != own_id
-        });
+        let taken = data
+            .employees
+            .positions_with_work_email(email)
+            .iter()
+            .map(|&position| &data.employees[position])
+            .find(|e| e.get("id").and_then(Value::as_str) != own_id);
         if let Some(other) = taken {
             let other_id = other.get("id").and_then(Value::as_str).unwrap_or_default();
             return Err(Box::new(error_answer(
@@ -124,8 +126,7 @@ pub async fn update_employee(
     };
     let id = params.get("id").cloned().unwrap_or_default();
     let mut data = state.data();
-    let Some(index) = data.employees.iter().position(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str()))
-    else {
+    let Some(index) = data.employees.position_of_id(&id) else {
         return error_answer(StatusCode::NOT_FOUND, &format!("Employee {id} not found"));
     };
     let fields = match checked_fields(&data, fields, Some(&id)) {
@@ -144,8 +145,7 @@ pub async fn get_employee(
 ) -> Response {
     let id = params.get("id").cloned().unwrap_or_default();
     let data = state.data();
-    let Some(employee) = data.employees.iter().find(|e| e.get("id").and_then(Value::as_str) == Some(id.as_str()))
-    else {
+    let Some(employee) = data.employees.position_of_id(&id).map(|position| &data.employees[position]) else {
         return error_answer(StatusCode::NOT_FOUND, &format!("Employee {id} not found"));
     };
     let wanted = query.get("fields").map_or("firstName,lastName", String::as_str);
