@@ -172,7 +172,7 @@ impl TriggerScheduler {
                     if new > 0 {
                         metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "poll")
                             .increment(new as u64);
-                        crate::wakeup::announce_runs(&self.store, &self.wake).await;
+                        crate::wakeup::wake_local_workers(&self.wake);
                     }
                 }
             }

@@ -6,6 +6,12 @@ use std::sync::Arc;
 use hirewire_store::Store;
 use tokio::sync::{Notify, watch};
 
+/// Tells this node's workers that runs were recorded by `record_webhook` or `record_poll`, which announced
+/// them to other nodes in their own transaction.
+pub fn wake_local_workers(wake: &Notify) {
+    wake.notify_one();
+}
+
 /// Tells local and remote workers that runs are waiting.
 pub async fn announce_runs(store: &Store, wake: &Notify) {
     wake.notify_one();

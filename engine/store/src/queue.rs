@@ -88,6 +88,22 @@ macro_rules! insert_new_runs {
     }};
 }
 
+/// Announces to other nodes, inside the open transaction `$tx`, that `$outcomes` recorded runs (Postgres
+/// `NOTIFY`, delivered at COMMIT; nothing on SQLite).
+macro_rules! announce_recorded_runs {
+    ($tx:ident, $sql:ident, $outcomes:expr, $operation:literal) => {
+        if let Some(announce) = $sql::ANNOUNCE_RECORDED_RUNS
+            && $outcomes.iter().any(|o: &EnqueueOutcome| o.run_id().is_some())
+        {
+            sqlx::query(announce)
+                .bind(crate::wakeup::RUNS_CHANNEL)
+                .execute(&mut *$tx)
+                .await
+                .map_err(db($operation))?;
+        }
+    };
+}
+
 impl Store {
     /// Records `runs` in one transaction, one outcome per run in order. A run whose (recipe, event id) or
     /// (recipe, business key) already has a run is reported as `Duplicate` and not recorded: unique indexes
@@ -109,7 +125,7 @@ impl Store {
     /// Records a poll: moves the cursor of (`recipe`, `trigger_identity`) from `expected_cursor` to `new_cursor`
     /// and records `runs`, in ONE transaction. If the stored cursor is not `expected_cursor` (another poller
     /// moved it), nothing is written and `CursorMoved` is returned. The trigger state must exist
-    /// (`ensure_trigger_state`).
+    /// (`ensure_trigger_state`). Recorded runs are announced to other nodes (Postgres `NOTIFY`) at the commit.
     ///
     /// # Errors
     /// `InvalidInitialStatus`; `Database`.
@@ -141,6 +157,7 @@ impl Store {
                 return Ok(PollOutcome::CursorMoved);
             }
             let outcomes = insert_new_runs!(tx, sql, &runs, "record_poll");
+            announce_recorded_runs!(tx, sql, &outcomes, "record_poll");
             tx.commit().await.map_err(db("record_poll"))?;
             Ok(PollOutcome::Recorded(outcomes))
         })
@@ -148,7 +165,7 @@ impl Store {
 
     /// Records a webhook delivery of `connection` with `delivery_id` (Greenhouse-Event-ID) and its `runs` in one
     /// transaction. A delivery id seen before writes nothing and returns `Redelivery`. Answer the webhook 2xx
-    /// only after this returns `Ok`.
+    /// only after this returns `Ok`. Recorded runs are announced to other nodes (Postgres `NOTIFY`) at the commit.
     ///
     /// # Errors
     /// `InvalidInitialStatus`; `Database`.
@@ -175,6 +192,7 @@ impl Store {
                 return Ok(WebhookOutcome::Redelivery);
             }
             let outcomes = insert_new_runs!(tx, sql, &runs, "record_webhook");
+            announce_recorded_runs!(tx, sql, &outcomes, "record_webhook");
             tx.commit().await.map_err(db("record_webhook"))?;
             Ok(WebhookOutcome::Recorded(outcomes))
         })

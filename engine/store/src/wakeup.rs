@@ -1,17 +1,17 @@
 //! Wake-ups between nodes: on Postgres, recording runs sends `NOTIFY
 //! hirewire_runs` and every node's workers `LISTEN`, so a run recorded on one
-//! node is claimed at once by any; polling remains the fallback (and the only
-//! mechanism on SQLite, which serves one daemon).
+//! node is claimed at once by any (`record_webhook` and `record_poll` send it in
+//! their own transaction); polling remains the fallback (and the only mechanism
+//! on SQLite, which serves one daemon).
 
 use sqlx::postgres::PgListener;
 
 use crate::error::{StoreError, db};
+use crate::sql::postgres::NOTIFY_RUNS;
 use crate::store::{Pool, Store};
 
 /// The channel runs are announced on.
 pub const RUNS_CHANNEL: &str = "hirewire_runs";
-
-const NOTIFY_RUNS: &str = "SELECT pg_notify($1, '')";
 
 /// A subscription to [`RUNS_CHANNEL`] on a dedicated connection.
 pub struct RunsListener {

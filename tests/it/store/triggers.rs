@@ -14,6 +14,7 @@ on_both_backends!(
     cron_tick_fires_once_under_a_race,
     webhook_redelivery_and_reconciling_poll_make_no_second_run,
     one_poller_holds_a_trigger_at_a_time,
+    recorded_runs_are_announced_to_listening_nodes,
 );
 
 async fn runs_of(store: &Store, recipe: &str) -> usize {
@@ -265,4 +266,33 @@ async fn one_poller_holds_a_trigger_at_a_time(store: Store, _: Backend) {
             .await
             .unwrap()
     );
+}
+
+/// Another node hears of runs a webhook or a poll recorded (Postgres `NOTIFY`, sent in the recording transaction),
+/// and of nothing when a redelivery or a poll records no run. SQLite serves one daemon and has no listener.
+async fn recorded_runs_are_announced_to_listening_nodes(store: Store, backend: Backend) {
+    let Some(mut other_node) = store.listen_for_runs().await.unwrap() else {
+        assert!(matches!(backend, Backend::Sqlite(_)), "Postgres must offer a listener");
+        return;
+    };
+    async fn heard(listener: &mut hirewire_store::RunsListener, within: Duration) -> bool {
+        tokio::time::timeout(within, listener.next()).await.map(|got| got.expect("listening")).is_ok()
+    }
+    let run = hired_run("announced", 1, 1);
+    let first = store.record_webhook("greenhouse", "delivery-1", std::slice::from_ref(&run)).await.unwrap();
+    assert!(matches!(first, WebhookOutcome::Recorded(_)));
+    assert!(heard(&mut other_node, Duration::from_secs(5)).await, "a recorded webhook run is announced");
+    let again = store.record_webhook("greenhouse", "delivery-1", std::slice::from_ref(&run)).await.unwrap();
+    assert!(matches!(again, WebhookOutcome::Redelivery));
+    assert!(!heard(&mut other_node, Duration::from_millis(300)).await, "a redelivery announces nothing");
+
+    let since = json!({"updated_after": "2026-11-01T00:00:00Z"});
+    store.ensure_trigger_state("announced", "greenhouse:candidate_hired", Some(&since), None).await.unwrap();
+    let page = json!({"updated_after": "2026-11-02T00:00:00Z"});
+    store.record_poll("announced", "greenhouse:candidate_hired", Some(&since), &page, &[hired_run("announced", 2, 2)]).await.unwrap();
+    assert!(heard(&mut other_node, Duration::from_secs(5)).await, "a polled run is announced");
+    // The same hire polled again is a duplicate: no run, no announcement.
+    let next_page = json!({"updated_after": "2026-11-03T00:00:00Z"});
+    store.record_poll("announced", "greenhouse:candidate_hired", Some(&page), &next_page, &[hired_run("announced", 2, 2)]).await.unwrap();
+    assert!(!heard(&mut other_node, Duration::from_millis(300)).await, "a duplicate announces nothing");
 }

@@ -61,7 +61,7 @@ pub async fn receive_webhook(
                 metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => run.recipe.clone(), "source" => "webhook").increment(1);
             }
             if !run_ids.is_empty() {
-                crate::wakeup::announce_runs(&state.store, &state.wake).await;
+                crate::wakeup::wake_local_workers(&state.wake);
             }
             (
                 StatusCode::OK,

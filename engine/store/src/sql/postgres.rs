@@ -111,3 +111,10 @@ pub(crate) const CANDIDATES_WITH_PAYLOAD_TEXT: &str = "\
 SELECT DISTINCT candidate_id FROM runs
 WHERE candidate_id IS NOT NULL AND LOWER(payload::text) LIKE $1 ESCAPE '\\'
 LIMIT $2";
+
+/// Announces recorded runs on the channel `$1` (`RUNS_CHANNEL`); inside a transaction it is sent at COMMIT.
+pub(crate) const NOTIFY_RUNS: &str = "SELECT pg_notify($1, '')";
+
+/// Sent inside the transaction that records runs, so other nodes hear of them at its COMMIT without a second
+/// round trip.
+pub(crate) const ANNOUNCE_RECORDED_RUNS: Option<&str> = Some(NOTIFY_RUNS);

@@ -99,3 +99,6 @@ pub(crate) const CANDIDATES_WITH_PAYLOAD_TEXT: &str = "\
 SELECT DISTINCT candidate_id FROM runs
 WHERE candidate_id IS NOT NULL AND LOWER(payload) LIKE $1 ESCAPE '\\'
 LIMIT $2";
+
+/// SQLite serves one daemon: recorded runs are announced to no other node.
+pub(crate) const ANNOUNCE_RECORDED_RUNS: Option<&str> = None;
