@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hirewire_core::env_expand::process_env;
-use hirewire_core::validate::load_project;
+use hirewire_core::validate::{CONFIG_FILE, RECIPES_DIR, load_project};
 use hirewire_sdk::ConnectorDescriptor;
 use hirewire_store::Store;
 use notify::Watcher as _;
@@ -30,8 +30,12 @@ pub async fn watch_for_reloads(
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel::<()>();
     let file_tx = tx.clone();
+    let project_dirs = [dir.clone(), dir.canonicalize().unwrap_or_else(|_| dir.clone())];
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if event.is_ok_and(|e| !matches!(e.kind, notify::EventKind::Access(_))) {
+        let Ok(event) = event else { return };
+        let changed = !matches!(event.kind, notify::EventKind::Access(_))
+            && (event.paths.is_empty() || event.paths.iter().any(|path| changes_the_project(&project_dirs, path)));
+        if changed {
             let _ = file_tx.send(());
         }
     });
@@ -69,6 +73,18 @@ pub async fn watch_for_reloads(
     }
 }
 
+/// Whether a change at `path` can change the project in `dirs` (the project directory as given and
+/// canonicalised): `hirewire.yaml` or anything under `recipes/`. The other files there are not the project's;
+/// above all a SQLite run history kept in the directory (`sqlite://hirewire.db`), whose database, `-wal` and
+/// `-shm` files change with every run, and made an idle daemon reload every few hundred milliseconds.
+fn changes_the_project(dirs: &[PathBuf], path: &Path) -> bool {
+    let Some(inside) = dirs.iter().find_map(|dir| path.strip_prefix(dir).ok()) else {
+        // A path reported in a form we cannot place: reloading once too often is harmless.
+        return true;
+    };
+    inside == Path::new(CONFIG_FILE) || inside.starts_with(RECIPES_DIR)
+}
+
 /// Reloads once; returns whether the new recipes were applied.
 pub async fn reload_recipes(
     dir: &Path,
@@ -98,5 +114,31 @@ pub async fn reload_recipes(
             }
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::changes_the_project;
+
+    #[test]
+    fn only_the_config_and_recipes_are_the_project() {
+        let dirs = [PathBuf::from("./acme"), PathBuf::from("/srv/acme")];
+        for changed in ["/srv/acme/hirewire.yaml", "./acme/recipes/hired.yaml", "/srv/acme/recipes", "/srv/acme/recipes/team/x.yml"] {
+            assert!(changes_the_project(&dirs, Path::new(changed)), "{changed}");
+        }
+        for ignored in [
+            "/srv/acme/hirewire.db",
+            "/srv/acme/hirewire.db-wal",
+            "./acme/hirewire.db-shm",
+            "/srv/acme/hirewire.yaml.swp",
+            "/srv/acme/recipes.bak",
+            "/srv/acme/.env.example",
+        ] {
+            assert!(!changes_the_project(&dirs, Path::new(ignored)), "{ignored}");
+        }
+        assert!(changes_the_project(&dirs, Path::new("/elsewhere/x")), "an unplaceable path reloads");
     }
 }

@@ -102,7 +102,9 @@ impl TriggerScheduler {
                     tokio::spawn(async move {
                         // The semaphore is never closed; a poll without a slot would still be correct.
                         let _slot = slots.acquire_owned().await.ok();
-                        if let Err(e) = this.poll_trigger(&recipe).await {
+                        // Boxed: the poll's future (~16 KB) is allocated only once it has a slot, not by every
+                        // task waiting for one (100 recipes falling due at once held ~1.5 MB).
+                        if let Err(e) = Box::pin(this.poll_trigger(&recipe)).await {
                             tracing::warn!(recipe = %recipe.name, error = %e, "poll failed; will try again on schedule");
                         }
                         due.lock().expect("due lock").polling.remove(&key);
