@@ -19,6 +19,7 @@ mod gauges;
 mod group_commit;
 mod history;
 mod maintenance;
+mod pg_tuning;
 mod queue;
 mod redact;
 mod rows;

@@ -1,6 +1,7 @@
 //! The work queue: recording runs (race-safe de-duplication), claiming them under a lease, heartbeats, rescue
 //! of expired leases, and ending or rescheduling a run.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -47,45 +48,64 @@ fn check_initial_status(runs: &[NewRun]) -> Result<(), StoreError> {
 macro_rules! insert_new_runs {
     ($tx:ident, $sql:ident, $runs:expr, $operation:literal) => {{
         let now = Timestamp::now();
-        let mut outcomes = Vec::with_capacity($runs.len());
-        for run in $runs {
-            let finished_at = (run.status == RunStatus::Skipped).then_some(now);
-            let inserted: Option<String> = sqlx::query_scalar($sql::INSERT_RUN)
-                .bind(new_run_id())
-                .bind(&run.recipe)
-                .bind(&run.recipe_version)
-                .bind(&run.trigger)
-                .bind(&run.event_id)
-                .bind(&run.business_key)
-                .bind(&run.candidate_id)
-                .bind(&run.application_id)
-                .bind(&run.job_id)
-                .bind(run.status.as_str())
-                .bind(Timestamp::new(run.run_at))
-                .bind(Timestamp::new(run.event_at))
-                .bind(now)
-                .bind(finished_at)
-                .bind(Json(&run.payload))
-                .fetch_optional(&mut *$tx)
-                .await
-                .map_err(db($operation))?;
-            let outcome = match inserted {
-                Some(run_id) => EnqueueOutcome::Enqueued { run_id },
-                None => {
-                    let existing_run_id: Option<String> = sqlx::query_scalar($sql::FIND_DUPLICATE_RUN)
-                        .bind(&run.recipe)
-                        .bind(&run.event_id)
-                        .bind(&run.business_key)
-                        .fetch_optional(&mut *$tx)
-                        .await
-                        .map_err(db($operation))?;
-                    EnqueueOutcome::Duplicate { existing_run_id }
-                }
+        let runs: &[NewRun] = $runs;
+        let ids: Vec<String> = runs.iter().map(|_| new_run_id()).collect();
+        // A 10,000-hire backfill is 157 statements, not 10,000 round trips to the database.
+        let mut inserted: HashSet<String> = HashSet::with_capacity(runs.len());
+        let mut first = 0;
+        while first < runs.len() {
+            let rows = first..first + rows_per_insert(runs.len() - first);
+            let mut insert = sqlx::QueryBuilder::<$sql::Db>::new($sql::INSERT_RUNS);
+            insert.push_values(runs[rows.clone()].iter().zip(&ids[rows.clone()]), |mut row, (run, id)| {
+                row.push_bind(id)
+                    .push_bind(&run.recipe)
+                    .push_bind(&run.recipe_version)
+                    .push_bind(&run.trigger)
+                    .push_bind(&run.event_id)
+                    .push_bind(&run.business_key)
+                    .push_bind(&run.candidate_id)
+                    .push_bind(&run.application_id)
+                    .push_bind(&run.job_id)
+                    .push_bind(run.status.as_str())
+                    .push_bind(Timestamp::new(run.run_at))
+                    .push_bind(Timestamp::new(run.event_at))
+                    .push_bind(0_i32)
+                    .push_bind(now)
+                    .push_bind((run.status == RunStatus::Skipped).then_some(now))
+                    .push_bind(Json(&run.payload));
+            });
+            insert.push($sql::INSERT_RUNS_END);
+            let returned: Vec<String> =
+                insert.build_query_scalar().fetch_all(&mut *$tx).await.map_err(db($operation))?;
+            inserted.extend(returned);
+            first = rows.end;
+        }
+        let mut outcomes = Vec::with_capacity(runs.len());
+        for (run, run_id) in runs.iter().zip(ids) {
+            let outcome = if inserted.contains(&run_id) {
+                EnqueueOutcome::Enqueued { run_id }
+            } else {
+                let existing_run_id: Option<String> = sqlx::query_scalar($sql::FIND_DUPLICATE_RUN)
+                    .bind(&run.recipe)
+                    .bind(&run.event_id)
+                    .bind(&run.business_key)
+                    .fetch_optional(&mut *$tx)
+                    .await
+                    .map_err(db($operation))?;
+                EnqueueOutcome::Duplicate { existing_run_id }
             };
             outcomes.push(outcome);
         }
         outcomes
     }};
+}
+
+/// Rows in the next multi-row `INSERT_RUNS` when `left` runs are still to insert: 64 (1,024 binds, far below
+/// the bundled SQLite's 32,766 and Postgres's 65,535), else the largest power of two that fits, so a connection
+/// caches at most seven statement shapes.
+fn rows_per_insert(left: usize) -> usize {
+    const MAX_ROWS: usize = 64;
+    if left >= MAX_ROWS { MAX_ROWS } else { 1 << left.max(1).ilog2() }
 }
 
 /// Announces to other nodes, inside the open transaction `$tx`, that `$outcomes` recorded runs (Postgres
@@ -178,6 +198,49 @@ impl Store {
         check_initial_status(runs)?;
         let (connection, delivery_id, runs) = (connection.to_owned(), delivery_id.to_owned(), runs.to_vec());
         grouped_write!(urgent: self, "record_webhook", conn, sql => {
+            if let (Some(statement), [run]) = (sql::RECORD_WEBHOOK_WITH_RUN, runs.as_slice()) {
+                let now = Timestamp::now();
+                let (fresh, run_id, _announced): (bool, Option<String>, i64) = sqlx::query_as(statement)
+                    .bind(&connection)
+                    .bind(&delivery_id)
+                    .bind(now)
+                    .bind(new_run_id())
+                    .bind(&run.recipe)
+                    .bind(&run.recipe_version)
+                    .bind(&run.trigger)
+                    .bind(&run.event_id)
+                    .bind(&run.business_key)
+                    .bind(&run.candidate_id)
+                    .bind(&run.application_id)
+                    .bind(&run.job_id)
+                    .bind(run.status.as_str())
+                    .bind(Timestamp::new(run.run_at))
+                    .bind(Timestamp::new(run.event_at))
+                    .bind((run.status == RunStatus::Skipped).then_some(now))
+                    .bind(Json(&run.payload))
+                    .bind(crate::wakeup::RUNS_CHANNEL)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db("record_webhook"))?;
+                if !fresh {
+                    return Ok(WebhookOutcome::Redelivery);
+                }
+                let outcome = match run_id {
+                    Some(run_id) => EnqueueOutcome::Enqueued { run_id },
+                    // The delivery is recorded; the event already has a run (found after the commit: a run is
+                    // never deleted while it is the event's first).
+                    None => EnqueueOutcome::Duplicate {
+                        existing_run_id: sqlx::query_scalar(sql::FIND_DUPLICATE_RUN)
+                            .bind(&run.recipe)
+                            .bind(&run.event_id)
+                            .bind(&run.business_key)
+                            .fetch_optional(&mut *conn)
+                            .await
+                            .map_err(db("record_webhook"))?,
+                    },
+                };
+                return Ok(WebhookOutcome::Recorded(vec![outcome]));
+            }
             let mut tx = conn.begin().await.map_err(db("record_webhook"))?;
             let fresh = sqlx::query(sql::INSERT_WEBHOOK_DELIVERY)
                 .bind(&connection)

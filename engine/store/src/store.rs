@@ -212,6 +212,7 @@ impl Store {
             let options = PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(MAX_CONNECTIONS)
+                .after_connect(|conn, _| Box::pin(crate::pg_tuning::tune_connection(conn)))
                 .connect_with(options)
                 .await
                 .map_err(db("open"))?;

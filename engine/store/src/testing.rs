@@ -98,3 +98,14 @@ impl TestDatabase {
         Ok(())
     }
 }
+
+/// Whether a connection of `store`'s Postgres pool sends without delay (Nagle's algorithm off on its TCP socket,
+/// `pg_tuning`); `None` on SQLite, over a Unix socket, or when its socket is not found.
+///
+/// # Errors
+/// `Database` when no connection can be had or its socket option cannot be read.
+pub async fn postgres_sends_without_delay(store: &crate::Store) -> Result<Option<bool>, StoreError> {
+    let crate::store::Pool::Postgres(pool) = &store.pool else { return Ok(None) };
+    let mut conn = pool.acquire().await.map_err(db("postgres_sends_without_delay"))?;
+    crate::pg_tuning::sends_without_delay(&mut conn).await.map_err(db("postgres_sends_without_delay"))
+}

@@ -16,6 +16,7 @@ on_both_backends!(
     eight_workers_claim_ten_thousand_runs_each_exactly_once,
     crashed_worker_run_is_rescued_resumed_and_finished_once,
     same_event_or_key_makes_one_run_even_in_a_race,
+    a_large_batch_reports_each_runs_outcome_in_order,
     concurrency_one_runs_a_recipe_strictly_in_event_order,
     concurrency_n_runs_at_most_n_at_once,
     heartbeat_renews_only_leases_still_held,
@@ -518,4 +519,50 @@ async fn steps_record_inputs_outputs_errors_and_attempts(store: Store, _: Backen
     assert_eq!(steps[0].output.as_ref(), Some(&json!({"ts": "1.2"})));
     assert!(steps[0].started_at.is_some() && steps[0].finished_at.is_some());
     assert_eq!(steps[2].output, None);
+}
+
+/// A batch larger than one multi-row INSERT (a backfill page): every run's outcome is at its own index, and a
+/// duplicate is reported against the right run whether it collides with a stored run, with an earlier row of the
+/// same statement, or with a row of an earlier statement, by event id or by business key.
+async fn a_large_batch_reports_each_runs_outcome_in_order(store: Store, _: Backend) {
+    let stored = store.enqueue_runs(&[hired_run("big", 5, 5).with_business_key("k5")]).await.unwrap();
+    let stored_id = stored[0].run_id().expect("new").to_owned();
+    let batch: Vec<NewRun> = (0..150_u64)
+        .map(|i| match i {
+            // Same event as row 10, 90 rows earlier (another statement).
+            100 => hired_run("big", 10, 10).with_business_key("k100"),
+            // Same business key as row 70 under another event id.
+            149 => hired_run("big", 149, 149).with_business_key("k70"),
+            // Same event as row 2 of the same statement.
+            3 => hired_run("big", 2, 2).with_business_key("k3"),
+            _ => hired_run("big", i, i).with_business_key(format!("k{i}")),
+        })
+        .collect();
+    let outcomes = store.enqueue_runs(&batch).await.unwrap();
+    assert_eq!(outcomes.len(), 150);
+    let id_of = |i: usize| outcomes[i].run_id().map(str::to_owned);
+    let duplicates: Vec<(usize, Option<String>)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, o)| match o {
+            EnqueueOutcome::Duplicate { existing_run_id } => Some((i, existing_run_id.clone())),
+            EnqueueOutcome::Enqueued { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        duplicates,
+        [(3, id_of(2)), (5, Some(stored_id)), (100, id_of(10)), (149, id_of(70))]
+    );
+    for (i, outcome) in outcomes.iter().enumerate() {
+        if let Some(run_id) = outcome.run_id() {
+            let detail = store.get_run(run_id).await.unwrap().expect("stored");
+            assert_eq!(detail.run.application_id, Some(i.to_string()), "row {i}");
+            assert_eq!(detail.run.business_key, Some(format!("k{i}")), "row {i}");
+        }
+    }
+    let all = store
+        .list_runs(&RunFilter { recipe: Some("big".into()), limit: 1_000, ..RunFilter::default() })
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 1 + 146);
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use hirewire_store::{EnqueueOutcome, NewRun, PollOutcome, RunFilter, Store, WebhookOutcome};
+use hirewire_store::{EnqueueOutcome, NewRun, PollOutcome, RunFilter, RunStatus, Store, WebhookOutcome};
 use serde_json::json;
 
 use super::{Backend, hired_run, on_both_backends};
@@ -15,6 +15,8 @@ on_both_backends!(
     webhook_redelivery_and_reconciling_poll_make_no_second_run,
     one_poller_holds_a_trigger_at_a_time,
     recorded_runs_are_announced_to_listening_nodes,
+    a_webhook_records_each_run_field_for_field,
+    postgres_connections_send_without_delay,
 );
 
 async fn runs_of(store: &Store, recipe: &str) -> usize {
@@ -295,4 +297,84 @@ async fn recorded_runs_are_announced_to_listening_nodes(store: Store, backend: B
     let next_page = json!({"updated_after": "2026-11-03T00:00:00Z"});
     store.record_poll("announced", "greenhouse:candidate_hired", Some(&page), &next_page, &[hired_run("announced", 2, 2)]).await.unwrap();
     assert!(!heard(&mut other_node, Duration::from_millis(300)).await, "a duplicate announces nothing");
+}
+
+/// What a webhook records is what the trigger gave, field for field, whether it carries one run (on Postgres one
+/// statement), a skipped run, or several runs (one transaction); a duplicate event is announced to no one.
+async fn a_webhook_records_each_run_field_for_field(store: Store, _: Backend) {
+    let listener = store.listen_for_runs().await.unwrap();
+    let event_at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).unwrap();
+    let run_at = Utc.with_ymd_and_hms(2026, 11, 2, 9, 31, 0).unwrap();
+    let one = hired_run("fields", 7, 70).with_business_key("hire:70").with_event_at(event_at).with_run_at(run_at);
+    let WebhookOutcome::Recorded(outcomes) = store.record_webhook("greenhouse", "d-one", std::slice::from_ref(&one)).await.unwrap()
+    else {
+        panic!("a new delivery records")
+    };
+    let id = outcomes[0].run_id().expect("enqueued").to_owned();
+    let detail = store.get_run(&id).await.unwrap().expect("stored");
+    assert_eq!(
+        (
+            detail.run.recipe.as_str(),
+            detail.run.recipe_version.as_str(),
+            detail.run.trigger.as_str(),
+            detail.run.event_id.as_deref(),
+            detail.run.business_key.as_deref(),
+            detail.run.candidate_id.as_deref(),
+            detail.run.application_id.as_deref(),
+            detail.run.job_id.as_deref(),
+        ),
+        ("fields", "v1", "candidate_hired", Some("hire_candidate:70"), Some("hire:70"), Some("7"), Some("70"), Some("4010"))
+    );
+    assert_eq!((detail.run.status, detail.run.attempt, detail.run.finished_at), (RunStatus::Queued, 0, None));
+    assert_eq!((detail.event_at, detail.run_at, detail.payload), (event_at, run_at, one.payload.clone()));
+
+    let skipped = hired_run("fields", 8, 80).skipped();
+    let WebhookOutcome::Recorded(outcomes) = store.record_webhook("greenhouse", "d-skip", &[skipped]).await.unwrap() else {
+        panic!("a new delivery records")
+    };
+    let detail = store.get_run(outcomes[0].run_id().expect("recorded")).await.unwrap().expect("stored");
+    assert_eq!(detail.run.status, RunStatus::Skipped);
+    assert!(detail.run.finished_at.is_some(), "a skipped run is finished when recorded");
+
+    // Two recipes on one delivery: both runs, in order; the first is a duplicate of the run above.
+    let WebhookOutcome::Recorded(outcomes) = store
+        .record_webhook("greenhouse", "d-two", &[one.clone(), hired_run("fields-other", 7, 70)])
+        .await
+        .unwrap()
+    else {
+        panic!("a new delivery records")
+    };
+    assert_eq!(outcomes[0], EnqueueOutcome::Duplicate { existing_run_id: Some(id.clone()) });
+    assert!(outcomes[1].run_id().is_some());
+    assert_eq!((runs_of(&store, "fields").await, runs_of(&store, "fields-other").await), (2, 1));
+
+    // A duplicate alone (new delivery, same event) records the delivery, makes no run and wakes no one.
+    if let Some(mut listener) = listener {
+        while tokio::time::timeout(Duration::from_millis(300), listener.next()).await.is_ok() {}
+        let again = store.record_webhook("greenhouse", "d-dup", std::slice::from_ref(&one)).await.unwrap();
+        assert_eq!(again, WebhookOutcome::Recorded(vec![EnqueueOutcome::Duplicate { existing_run_id: Some(id) }]));
+        let woke = tokio::time::timeout(Duration::from_millis(300), listener.next()).await.is_ok();
+        assert!(!woke, "a duplicate announces nothing");
+        assert_eq!(
+            store.record_webhook("greenhouse", "d-dup", std::slice::from_ref(&one)).await.unwrap(),
+            WebhookOutcome::Redelivery
+        );
+    }
+}
+
+/// Nagle's algorithm is off on the store's Postgres connections (sqlx 0.9 leaves it on): a statement longer than
+/// one TCP segment, like a backfill page's multi-row INSERT, otherwise waits up to 40 ms for the server's delayed
+/// acknowledgement. Every connection of the pool is set up the same way, so checking several is checking them all.
+async fn postgres_connections_send_without_delay(store: Store, backend: Backend) {
+    // Four at once, so the pool opens several connections.
+    let mut checking = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let store = store.clone();
+        checking.spawn(async move { hirewire_store::testing::postgres_sends_without_delay(&store).await.unwrap() });
+    }
+    let checks: Vec<Option<bool>> = checking.join_all().await;
+    match backend {
+        Backend::Sqlite(_) => assert_eq!(checks, [None; 4]),
+        Backend::Postgres => assert_eq!(checks, [Some(true); 4], "TCP_NODELAY on every connection"),
+    }
 }

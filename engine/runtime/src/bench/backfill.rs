@@ -79,8 +79,12 @@ pub async fn backfill_pass(
         let daemon =
             Daemon::start(project.options("bench-backfill", 0), registry.clone()).await.map_err(BenchError::Daemon)?;
         let started = Instant::now();
-        let recorded = wait_for_recorded(&daemon, hires, timeout).await;
+        let queued = wait_for_queued(&daemon, hires, timeout).await;
         let wall = started.elapsed();
+        let recorded = match queued {
+            Ok(()) => count_backfill_runs(&daemon, hires).await,
+            Err(e) => Err(e),
+        };
         daemon.stop().await;
         let recorded = recorded?;
         let counters = sandbox.greenhouse_counters().await?;
@@ -106,20 +110,24 @@ pub async fn backfill_pass(
     outcome
 }
 
-/// Waits until `hires` runs are queued; returns how many runs the recipe has.
-async fn wait_for_recorded(daemon: &Daemon, hires: usize, timeout: Duration) -> Result<usize, BenchError> {
+/// Waits until `hires` runs are queued (the clock stops here).
+async fn wait_for_queued(daemon: &Daemon, hires: usize, timeout: Duration) -> Result<(), BenchError> {
     let deadline = Instant::now() + timeout;
     let wanted = i64::try_from(hires).unwrap_or(i64::MAX);
     loop {
         let queued = daemon.store.queue_depth().await.map_err(|e| BenchError::setup("reading the queue depth", e))?;
         if queued >= wanted {
-            break;
+            return Ok(());
         }
         if Instant::now() > deadline {
             return Err(BenchError::Timeout { what: format!("{queued} of {hires} hires recorded"), after: timeout });
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+}
+
+/// How many runs the backfill recipe has (a duplicate would show as more than `hires`).
+async fn count_backfill_runs(daemon: &Daemon, hires: usize) -> Result<usize, BenchError> {
     let runs = daemon
         .store
         .list_runs(&RunFilter {

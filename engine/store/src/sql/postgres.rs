@@ -118,3 +118,31 @@ pub(crate) const NOTIFY_RUNS: &str = "SELECT pg_notify($1, '')";
 /// Sent inside the transaction that records runs, so other nodes hear of them at its COMMIT without a second
 /// round trip.
 pub(crate) const ANNOUNCE_RECORDED_RUNS: Option<&str> = Some(NOTIFY_RUNS);
+
+/// A webhook delivery with exactly one run, recorded in ONE autocommitted statement (one round trip instead of
+/// BEGIN, two INSERTs, NOTIFY and COMMIT): the delivery (`$1` connection, `$2` delivery id, `$3` now), then,
+/// only if the delivery is new, the run (`$4`.. as `INSERT_RUN`'s `$1`..`$12`, `$16` finished_at, `$17`
+/// payload), then the announcement on `$18` if the run was inserted. Returns whether the delivery was new and
+/// the inserted run's id (`NULL`: a duplicate of an existing run, or a redelivery).
+pub(crate) const RECORD_WEBHOOK_WITH_RUN: Option<&str> = Some(
+    "\
+WITH delivery AS (
+    INSERT INTO webhook_deliveries (connection, delivery_id, received_at) VALUES ($1, $2, $3)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), run AS (
+    INSERT INTO runs (id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id,
+                      application_id, job_id, status, run_at, event_at, attempt, created_at, finished_at, payload)
+    SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $3, $16, $17
+    WHERE EXISTS (SELECT 1 FROM delivery)
+    ON CONFLICT DO NOTHING
+    RETURNING id
+), announced AS (
+    SELECT pg_notify($18, '') FROM run
+)
+SELECT EXISTS (SELECT 1 FROM delivery) AS fresh, (SELECT id FROM run) AS run_id,
+       (SELECT COUNT(*) FROM announced) AS announced",
+);
+
+/// The connection's client and server ports as the server sees them (`NULL` over a Unix socket).
+pub(crate) const CONNECTION_PORTS: &str = "SELECT inet_client_port(), inet_server_port()";

@@ -22,6 +22,15 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, $13, $14, $15)
 ON CONFLICT DO NOTHING
 RETURNING id";
 
+/// Many runs in one statement: followed by `push_values` rows of `INSERT_RUN`'s columns, then `INSERT_RUNS_END`.
+pub(crate) const INSERT_RUNS: &str = "\
+INSERT INTO runs (id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id,
+                  application_id, job_id, status, run_at, event_at, attempt, created_at, finished_at, payload) ";
+
+/// Ends `INSERT_RUNS`: a row that collides with a run of the same event or business key (or with an earlier row
+/// of the same statement) is not inserted and not returned.
+pub(crate) const INSERT_RUNS_END: &str = " ON CONFLICT DO NOTHING RETURNING id";
+
 pub(crate) const FIND_DUPLICATE_RUN: &str = "\
 SELECT id FROM runs
 WHERE recipe = $1 AND retry_of IS NULL AND (trigger_event_id = $2 OR business_key = $3)

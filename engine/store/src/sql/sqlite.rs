@@ -102,3 +102,6 @@ LIMIT $2";
 
 /// SQLite serves one daemon: recorded runs are announced to no other node.
 pub(crate) const ANNOUNCE_RECORDED_RUNS: Option<&str> = None;
+
+/// SQLite has no data-modifying `WITH`; its writes are batched by the group committer instead.
+pub(crate) const RECORD_WEBHOOK_WITH_RUN: Option<&str> = None;
