@@ -227,8 +227,8 @@ impl Store {
                 }
                 let outcome = match run_id {
                     Some(run_id) => EnqueueOutcome::Enqueued { run_id },
-                    // The delivery is recorded; the event already has a run (found after the commit: a run is
-                    // never deleted while it is the event's first).
+                    // The delivery is recorded and the event already has a run, looked up after the commit
+                    // (`None` if retention pruned it in between, as when it is pruned before).
                     None => EnqueueOutcome::Duplicate {
                         existing_run_id: sqlx::query_scalar(sql::FIND_DUPLICATE_RUN)
                             .bind(&run.recipe)
