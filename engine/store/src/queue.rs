@@ -43,6 +43,42 @@ fn check_initial_status(runs: &[NewRun]) -> Result<(), StoreError> {
     }
 }
 
+/// Binds `$run`'s columns from `recipe` to `event_at`, in the order of `INSERT_RUN`'s columns, with `$bind`
+/// (`bind` on a query, `push_bind` on a row of a multi-row `VALUES`); evaluates to the query or row.
+macro_rules! bind_run_columns {
+    ($query:expr, $bind:ident, $run:expr) => {{
+        let run: &NewRun = $run;
+        $query
+            .$bind(&run.recipe)
+            .$bind(&run.recipe_version)
+            .$bind(&run.trigger)
+            .$bind(&run.event_id)
+            .$bind(&run.business_key)
+            .$bind(&run.candidate_id)
+            .$bind(&run.application_id)
+            .$bind(&run.job_id)
+            .$bind(run.status.as_str())
+            .$bind(Timestamp::new(run.run_at))
+            .$bind(Timestamp::new(run.event_at))
+    }};
+}
+
+/// The id of the run that `$run` duplicates (same recipe and event id or business key), read on `$conn`;
+/// `None` when it is gone.
+macro_rules! find_existing_run {
+    ($conn:expr, $sql:ident, $run:expr, $operation:literal) => {{
+        let run: &NewRun = $run;
+        let existing_run_id: Option<String> = sqlx::query_scalar($sql::FIND_DUPLICATE_RUN)
+            .bind(&run.recipe)
+            .bind(&run.event_id)
+            .bind(&run.business_key)
+            .fetch_optional(&mut *$conn)
+            .await
+            .map_err(db($operation))?;
+        existing_run_id
+    }};
+}
+
 /// Inserts `$runs` inside the open transaction `$tx`; evaluates to `Vec<EnqueueOutcome>`. A run that collides
 /// with an existing (recipe, event id) or (recipe, business key) inserts nothing and reports the existing run.
 macro_rules! insert_new_runs {
@@ -57,18 +93,7 @@ macro_rules! insert_new_runs {
             let rows = first..first + rows_per_insert(runs.len() - first);
             let mut insert = sqlx::QueryBuilder::<$sql::Db>::new($sql::INSERT_RUNS);
             insert.push_values(runs[rows.clone()].iter().zip(&ids[rows.clone()]), |mut row, (run, id)| {
-                row.push_bind(id)
-                    .push_bind(&run.recipe)
-                    .push_bind(&run.recipe_version)
-                    .push_bind(&run.trigger)
-                    .push_bind(&run.event_id)
-                    .push_bind(&run.business_key)
-                    .push_bind(&run.candidate_id)
-                    .push_bind(&run.application_id)
-                    .push_bind(&run.job_id)
-                    .push_bind(run.status.as_str())
-                    .push_bind(Timestamp::new(run.run_at))
-                    .push_bind(Timestamp::new(run.event_at))
+                bind_run_columns!(row.push_bind(id), push_bind, run)
                     .push_bind(0_i32)
                     .push_bind(now)
                     .push_bind((run.status == RunStatus::Skipped).then_some(now))
@@ -85,14 +110,7 @@ macro_rules! insert_new_runs {
             let outcome = if inserted.contains(&run_id) {
                 EnqueueOutcome::Enqueued { run_id }
             } else {
-                let existing_run_id: Option<String> = sqlx::query_scalar($sql::FIND_DUPLICATE_RUN)
-                    .bind(&run.recipe)
-                    .bind(&run.event_id)
-                    .bind(&run.business_key)
-                    .fetch_optional(&mut *$tx)
-                    .await
-                    .map_err(db($operation))?;
-                EnqueueOutcome::Duplicate { existing_run_id }
+                EnqueueOutcome::Duplicate { existing_run_id: find_existing_run!($tx, $sql, run, $operation) }
             };
             outcomes.push(outcome);
         }
@@ -200,28 +218,16 @@ impl Store {
         grouped_write!(urgent: self, "record_webhook", conn, sql => {
             if let (Some(statement), [run]) = (sql::RECORD_WEBHOOK_WITH_RUN, runs.as_slice()) {
                 let now = Timestamp::now();
-                let (fresh, run_id, _announced): (bool, Option<String>, i64) = sqlx::query_as(statement)
-                    .bind(&connection)
-                    .bind(&delivery_id)
-                    .bind(now)
-                    .bind(new_run_id())
-                    .bind(&run.recipe)
-                    .bind(&run.recipe_version)
-                    .bind(&run.trigger)
-                    .bind(&run.event_id)
-                    .bind(&run.business_key)
-                    .bind(&run.candidate_id)
-                    .bind(&run.application_id)
-                    .bind(&run.job_id)
-                    .bind(run.status.as_str())
-                    .bind(Timestamp::new(run.run_at))
-                    .bind(Timestamp::new(run.event_at))
-                    .bind((run.status == RunStatus::Skipped).then_some(now))
-                    .bind(Json(&run.payload))
-                    .bind(crate::wakeup::RUNS_CHANNEL)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(db("record_webhook"))?;
+                let with_delivery =
+                    sqlx::query_as(statement).bind(&connection).bind(&delivery_id).bind(now).bind(new_run_id());
+                let (fresh, run_id, _announced): (bool, Option<String>, i64) =
+                    bind_run_columns!(with_delivery, bind, run)
+                        .bind((run.status == RunStatus::Skipped).then_some(now))
+                        .bind(Json(&run.payload))
+                        .bind(crate::wakeup::RUNS_CHANNEL)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err(db("record_webhook"))?;
                 if !fresh {
                     return Ok(WebhookOutcome::Redelivery);
                 }
@@ -229,15 +235,7 @@ impl Store {
                     Some(run_id) => EnqueueOutcome::Enqueued { run_id },
                     // The delivery is recorded and the event already has a run, looked up after the commit
                     // (`None` if retention pruned it in between, as when it is pruned before).
-                    None => EnqueueOutcome::Duplicate {
-                        existing_run_id: sqlx::query_scalar(sql::FIND_DUPLICATE_RUN)
-                            .bind(&run.recipe)
-                            .bind(&run.event_id)
-                            .bind(&run.business_key)
-                            .fetch_optional(&mut *conn)
-                            .await
-                            .map_err(db("record_webhook"))?,
-                    },
+                    None => EnqueueOutcome::Duplicate { existing_run_id: find_existing_run!(conn, sql, run, "record_webhook") },
                 };
                 return Ok(WebhookOutcome::Recorded(vec![outcome]));
             }
