@@ -60,7 +60,11 @@ pub(crate) async fn start(project: &TestProject, sandbox: &Sandbox, node: &str) 
 /// The runs of recipe `hired` about Greenhouse application `application`.
 pub(crate) async fn runs_of_application(store: &Store, application: i64) -> Vec<RunSummary> {
     store
-        .list_runs(&RunFilter { recipe: Some("hired".into()), application_id: Some(application.to_string()), ..RunFilter::default() })
+        .list_runs(&RunFilter {
+            recipe: Some("hired".into()),
+            application_id: Some(application.to_string()),
+            ..RunFilter::default()
+        })
         .await
         .expect("list runs")
 }
@@ -77,4 +81,3 @@ pub(crate) async fn wait_for_application(store: &Store, application: i64, count:
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
-

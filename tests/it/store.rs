@@ -71,16 +71,11 @@ where
 /// A `candidate_hired` run of `recipe` for application `application_id` of candidate `candidate_id`, with a
 /// realistic payload carrying the candidate's name and email.
 pub(crate) fn hired_run(recipe: &str, candidate_id: u64, application_id: u64) -> NewRun {
-    NewRun::new(
-        recipe,
-        "v1",
-        "candidate_hired",
-        hired_payload(candidate_id, application_id),
-    )
-    .with_event_id(format!("hire_candidate:{application_id}"))
-    .with_candidate_id(candidate_id.to_string())
-    .with_application_id(application_id.to_string())
-    .with_job_id("4010")
+    NewRun::new(recipe, "v1", "candidate_hired", hired_payload(candidate_id, application_id))
+        .with_event_id(format!("hire_candidate:{application_id}"))
+        .with_candidate_id(candidate_id.to_string())
+        .with_application_id(application_id.to_string())
+        .with_job_id("4010")
 }
 
 /// A `candidate_hired` trigger output.

@@ -86,29 +86,13 @@ steps:
         let daemon = project.start("web-node", vec![memory::descriptor()]).await;
         let store = project.store().await;
         let runs = wait_for_finished(&store, RECIPE, 2, Duration::from_secs(60)).await;
-        let by_candidate = |id: &str| {
-            runs.iter()
-                .find(|r| r.candidate_id.as_deref() == Some(id))
-                .cloned()
-                .expect("run")
-        };
+        let by_candidate =
+            |id: &str| runs.iter().find(|r| r.candidate_id.as_deref() == Some(id)).cloned().expect("run");
         let failed = by_candidate("101");
         let succeeded = by_candidate("102");
-        assert_eq!(
-            (failed.status, succeeded.status),
-            (RunStatus::Failed, RunStatus::Succeeded),
-            "{runs:?}"
-        );
+        assert_eq!((failed.status, succeeded.status), (RunStatus::Failed, RunStatus::Succeeded), "{runs:?}");
         let base = format!("http://{}", daemon.addr);
-        Self {
-            project,
-            daemon,
-            store,
-            backend,
-            base,
-            failed,
-            succeeded,
-        }
+        Self { project, daemon, store, backend, base, failed, succeeded }
     }
 
     /// Stops the daemon and drops the database.

@@ -56,7 +56,8 @@ impl TestProject {
     /// When the temp directory or database cannot be made.
     pub async fn example(db: Db) -> Self {
         let project = Self::new(db, "").await;
-        let example = std::fs::read_to_string(crate::workspace_root().join("hirewire.yaml")).expect("example hirewire.yaml");
+        let example =
+            std::fs::read_to_string(crate::workspace_root().join("hirewire.yaml")).expect("example hirewire.yaml");
         std::fs::write(project.dir.path().join("hirewire.yaml"), example).expect("write hirewire.yaml");
         project
     }
@@ -103,7 +104,10 @@ impl TestProject {
     pub async fn start_with(&self, options: DaemonOptions, extra: Vec<ConnectorDescriptor>) -> Daemon {
         let mut registry = hirewire_connectors::all();
         registry.extend(extra);
-        match Daemon::start(options, Arc::new(registry)).await { Ok(d) => d, Err(e) => panic!("daemon starts: {e:#}") }
+        match Daemon::start(options, Arc::new(registry)).await {
+            Ok(d) => d,
+            Err(e) => panic!("daemon starts: {e:#}"),
+        }
     }
 
     /// Opens the project's store.

@@ -76,10 +76,10 @@ impl Backend {
     }
     /// Makes the next `times` calls of `step_id` fail with `kind`.
     pub fn fail(&self, step_id: &str, times: u32, kind: ErrorKind, message: &str) {
-        self.failures.lock().expect("failures").insert(
-            step_id.to_owned(),
-            Failure { times, kind, message: message.to_owned(), retry_after: None },
-        );
+        self.failures
+            .lock()
+            .expect("failures")
+            .insert(step_id.to_owned(), Failure { times, kind, message: message.to_owned(), retry_after: None });
     }
     /// Adds an event for polls.
     pub fn push_event(&self, event: TriggerEvent) {
@@ -169,10 +169,11 @@ impl Connection for MemoryConnection {
         {
             let mut failures = self.backend.failures.lock().expect("failures");
             if let Some(f) = failures.get_mut(&cx.step_id)
-                && f.times > 0 {
-                    f.times -= 1;
-                    return Err(ActionError::new(f.kind, f.message.clone()).with_retry_after(f.retry_after));
-                }
+                && f.times > 0
+            {
+                f.times -= 1;
+                return Err(ActionError::new(f.kind, f.message.clone()).with_retry_after(f.retry_after));
+            }
         }
         match action {
             "record" => Ok(json!({ "n": self.backend.calls.lock().expect("calls").len(), "echo": input })),

@@ -57,7 +57,14 @@ impl Sandbox {
     /// # Panics
     /// On a transport error.
     pub async fn get(&self, path: &str) -> Value {
-        self.http.get(format!("{}{path}", self.url())).send().await.expect("control GET").json().await.unwrap_or(Value::Null)
+        self.http
+            .get(format!("{}{path}", self.url()))
+            .send()
+            .await
+            .expect("control GET")
+            .json()
+            .await
+            .unwrap_or(Value::Null)
     }
 
     /// Hires a new candidate with `email` (job, application, an interview by two users known to Slack, offer,
@@ -72,8 +79,9 @@ impl Sandbox {
                         "email_addresses": [{ "value": email, "type": "work" }] }),
             )
             .await;
-        let application =
-            self.post("/greenhouse/_control/applications", json!({ "candidate_id": id(&candidate), "job_id": id(&job) })).await;
+        let application = self
+            .post("/greenhouse/_control/applications", json!({ "candidate_id": id(&candidate), "job_id": id(&job) }))
+            .await;
         let app = id(&application);
         self.post("/greenhouse/_control/offers", json!({ "application_id": app, "starts_on": "2027-01-04" })).await;
         self.post(&format!("/greenhouse/_control/applications/{app}/hire"), json!({})).await;

@@ -28,9 +28,7 @@ pub struct Browser {
 #[must_use]
 pub fn find_program(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
 }
 
 /// Where screenshots go: `target/screenshots/` of the workspace.
@@ -40,10 +38,7 @@ pub fn screenshot_dir() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 impl Browser {
@@ -68,30 +63,19 @@ impl Browser {
             .expect("start chromedriver");
         // reqwest is built without a default TLS provider; chromedriver is plain http, but the builder needs one.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .expect("http client");
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
             let ready = http.get(format!("{base}/status")).send().await.ok();
             let ready = match ready {
-                Some(r) => r
-                    .json::<Value>()
-                    .await
-                    .ok()
-                    .and_then(|v| v["value"]["ready"].as_bool())
-                    .unwrap_or(false),
+                Some(r) => r.json::<Value>().await.ok().and_then(|v| v["value"]["ready"].as_bool()).unwrap_or(false),
                 None => false,
             };
             if ready {
                 break;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "chromedriver did not become ready on port {port}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "chromedriver did not become ready on port {port}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let profile = tempfile::tempdir().expect("chromium profile dir");
@@ -121,16 +105,8 @@ impl Browser {
             .json()
             .await
             .expect("json");
-        let id = created["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("no session: {created}"))
-            .to_owned();
-        Ok(Self {
-            http,
-            session_url: format!("{base}/session/{id}"),
-            driver,
-            _profile: profile,
-        })
+        let id = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}")).to_owned();
+        Ok(Self { http, session_url: format!("{base}/session/{id}"), driver, _profile: profile })
     }
 
     async fn command(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -141,13 +117,7 @@ impl Browser {
         } else if method == reqwest::Method::POST {
             request = request.json(&json!({}));
         }
-        let response: Value = request
-            .send()
-            .await
-            .expect("webdriver request")
-            .json()
-            .await
-            .expect("webdriver json");
+        let response: Value = request.send().await.expect("webdriver request").json().await.expect("webdriver json");
         if let Some(error) = response["value"]["error"].as_str() {
             panic!("webdriver {method} {path}: {error}: {}", response["value"]["message"]);
         }
@@ -156,71 +126,44 @@ impl Browser {
 
     /// Opens `url`.
     pub async fn goto(&self, url: &str) {
-        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
-            .await;
+        self.command(reqwest::Method::POST, "/url", Some(json!({ "url": url }))).await;
     }
 
     /// The current page's URL.
     pub async fn url(&self) -> String {
-        self.command(reqwest::Method::GET, "/url", None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.command(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_owned()
     }
 
     /// The current page's HTML as the browser sees it.
     pub async fn source(&self) -> String {
-        self.command(reqwest::Method::GET, "/source", None)
-            .await
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        self.command(reqwest::Method::GET, "/source", None).await.as_str().unwrap_or_default().to_owned()
     }
 
     /// The first element matching the CSS `selector` (panics when there is none).
     pub async fn find(&self, selector: &str) -> Element {
         let found = self
-            .command(
-                reqwest::Method::POST,
-                "/element",
-                Some(json!({ "using": "css selector", "value": selector })),
-            )
+            .command(reqwest::Method::POST, "/element", Some(json!({ "using": "css selector", "value": selector })))
             .await;
-        Element(
-            found[ELEMENT_KEY]
-                .as_str()
-                .unwrap_or_else(|| panic!("no element {selector}: {found}"))
-                .to_owned(),
-        )
+        Element(found[ELEMENT_KEY].as_str().unwrap_or_else(|| panic!("no element {selector}: {found}")).to_owned())
     }
 
     /// How many elements match `selector`.
     pub async fn count(&self, selector: &str) -> usize {
         let found = self
-            .command(
-                reqwest::Method::POST,
-                "/elements",
-                Some(json!({ "using": "css selector", "value": selector })),
-            )
+            .command(reqwest::Method::POST, "/elements", Some(json!({ "using": "css selector", "value": selector })))
             .await;
         found.as_array().map_or(0, Vec::len)
     }
 
     /// Clicks `element`.
     pub async fn click(&self, element: &Element) {
-        self.command(reqwest::Method::POST, &format!("/element/{}/click", element.0), None)
-            .await;
+        self.command(reqwest::Method::POST, &format!("/element/{}/click", element.0), None).await;
     }
 
     /// Types `text` into `element`.
     pub async fn type_into(&self, element: &Element, text: &str) {
-        self.command(
-            reqwest::Method::POST,
-            &format!("/element/{}/value", element.0),
-            Some(json!({ "text": text })),
-        )
-        .await;
+        self.command(reqwest::Method::POST, &format!("/element/{}/value", element.0), Some(json!({ "text": text })))
+            .await;
     }
 
     /// The rendered text of `element`.
@@ -240,20 +183,14 @@ impl Browser {
 
     /// Resizes the window (e.g. to a phone's 390 x 844).
     pub async fn resize(&self, width: u32, height: u32) {
-        self.command(
-            reqwest::Method::POST,
-            "/window/rect",
-            Some(json!({ "width": width, "height": height })),
-        )
-        .await;
+        self.command(reqwest::Method::POST, "/window/rect", Some(json!({ "width": width, "height": height }))).await;
     }
 
     /// Saves a PNG screenshot of the viewport to `path`.
     pub async fn screenshot(&self, path: &Path) {
         let encoded = self.command(reqwest::Method::GET, "/screenshot", None).await;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_str().unwrap_or_default())
-            .expect("png base64");
+        let png =
+            base64::engine::general_purpose::STANDARD.decode(encoded.as_str().unwrap_or_default()).expect("png base64");
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).expect("screenshot dir");
         }
@@ -269,10 +206,7 @@ impl Browser {
             if text.contains(needle) {
                 return text;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "`{selector}` never showed `{needle}`; last: {text}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "`{selector}` never showed `{needle}`; last: {text}");
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
     }
@@ -285,10 +219,7 @@ impl Browser {
             if url.contains(needle) {
                 return url;
             }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "the browser never reached `{needle}`; it is at {url}"
-            );
+            assert!(tokio::time::Instant::now() < deadline, "the browser never reached `{needle}`; it is at {url}");
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

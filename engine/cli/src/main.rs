@@ -103,16 +103,17 @@ mod daemon_heap {
     /// Starts a thread that returns whole free pages of every arena to the kernel (`malloc_trim`) every
     /// `RETURN_FREE_MEMORY_EVERY`; a few microseconds of CPU when idle.
     pub fn start_returning_free_memory() {
-        let started = std::thread::Builder::new().name("hirewire-heap-trim".to_owned()).stack_size(64 * 1024).spawn(|| {
-            loop {
-                std::thread::sleep(RETURN_FREE_MEMORY_EVERY);
-                // SAFETY: malloc_trim takes the allocator's own locks; 0 keeps no extra padding at the heap top.
-                #[allow(unsafe_code)]
-                unsafe {
-                    libc::malloc_trim(0);
+        let started =
+            std::thread::Builder::new().name("hirewire-heap-trim".to_owned()).stack_size(64 * 1024).spawn(|| {
+                loop {
+                    std::thread::sleep(RETURN_FREE_MEMORY_EVERY);
+                    // SAFETY: malloc_trim takes the allocator's own locks; 0 keeps no extra padding at the heap top.
+                    #[allow(unsafe_code)]
+                    unsafe {
+                        libc::malloc_trim(0);
+                    }
                 }
-            }
-        });
+            });
         if let Err(e) = started {
             eprintln!("warning: could not start the heap trimming thread ({e}); freed memory stays with the process");
         }

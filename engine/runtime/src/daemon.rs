@@ -86,9 +86,7 @@ impl Daemon {
     pub async fn start(options: DaemonOptions, registry: Arc<Vec<ConnectorDescriptor>>) -> anyhow::Result<Self> {
         let project = load(&options.dir, &registry, &options.env_overrides)?;
         let url = hirewire_store::resolve_sqlite_url(project.config.database.expose_secret(), &options.dir);
-        let store = Store::open(&url)
-            .await
-            .context("opening the run history")?;
+        let store = Store::open(&url).await.context("opening the run history")?;
         store.migrate().await.context("migrating the run history")?;
         let http = HttpClient::default();
         let cluster = ClusterView::default();
@@ -173,8 +171,22 @@ impl Daemon {
             poll_lease: options.poll_lease,
         };
         tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
-        tasks.spawn(maintain(store.clone(), node, cluster, project.config.retention, wake_rescued, shutdown_rx.clone()));
-        tasks.spawn(watch_for_reloads(options.dir.clone(), registry, options.env_overrides.clone(), store.clone(), recipes, shutdown_rx));
+        tasks.spawn(maintain(
+            store.clone(),
+            node,
+            cluster,
+            project.config.retention,
+            wake_rescued,
+            shutdown_rx.clone(),
+        ));
+        tasks.spawn(watch_for_reloads(
+            options.dir.clone(),
+            registry,
+            options.env_overrides.clone(),
+            store.clone(),
+            recipes,
+            shutdown_rx,
+        ));
         tracing::info!(%addr, "hirewire is running");
         Ok(Self { addr, store, shutdown, tasks })
     }
@@ -192,7 +204,11 @@ impl Daemon {
 }
 
 /// Loads the project or explains every problem.
-fn load(dir: &Path, registry: &[ConnectorDescriptor], overrides: &std::collections::BTreeMap<String, String>) -> anyhow::Result<Project> {
+fn load(
+    dir: &Path,
+    registry: &[ConnectorDescriptor],
+    overrides: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<Project> {
     let env = |name: &str| overrides.get(name).cloned().or_else(|| process_env(name));
     load_project(dir, registry, &env).map_err(|report| {
         let lines: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
@@ -201,18 +217,30 @@ fn load(dir: &Path, registry: &[ConnectorDescriptor], overrides: &std::collectio
 }
 
 /// Parses stored recipe sources against this project's connectors and connections.
-fn version_loader(registry: Arc<Vec<ConnectorDescriptor>>, config: &hirewire_core::config::ProjectConfig) -> Arc<crate::executor::VersionLoader> {
+fn version_loader(
+    registry: Arc<Vec<ConnectorDescriptor>>,
+    config: &hirewire_core::config::ProjectConfig,
+) -> Arc<crate::executor::VersionLoader> {
     let connections = config.connections.clone();
     let timezone = config.timezone;
     Arc::new(move |source: &str| {
         let engine = ExprEngine::new();
-        let cx = hirewire_core::recipe::LoadContext { registry: &registry, connections: &connections, timezone, engine: &engine };
+        let cx = hirewire_core::recipe::LoadContext {
+            registry: &registry,
+            connections: &connections,
+            timezone,
+            engine: &engine,
+        };
         hirewire_core::recipe::load_recipe(Path::new("<recorded version>"), source, &cx).0
     })
 }
 
 /// Records each recipe's version and concurrency, then makes them current.
-pub async fn install_recipes(store: &Store, book: &RecipeBook, recipes: Vec<hirewire_core::recipe::Recipe>) -> anyhow::Result<()> {
+pub async fn install_recipes(
+    store: &Store,
+    book: &RecipeBook,
+    recipes: Vec<hirewire_core::recipe::Recipe>,
+) -> anyhow::Result<()> {
     for recipe in &recipes {
         let source = std::fs::read_to_string(&recipe.file).unwrap_or_default();
         store.record_recipe_version(&recipe.name, &recipe.version, &source).await?;
@@ -223,7 +251,14 @@ pub async fn install_recipes(store: &Store, book: &RecipeBook, recipes: Vec<hire
 }
 
 /// Lease rescue, node liveness and retention, on every node (each is idempotent).
-async fn maintain(store: Store, node: String, cluster: ClusterView, retention: Duration, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+async fn maintain(
+    store: Store,
+    node: String,
+    cluster: ClusterView,
+    retention: Duration,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut ticks: u64 = 0;
     loop {
         tokio::select! {
@@ -244,7 +279,8 @@ async fn maintain(store: Store, node: String, cluster: ClusterView, retention: D
             Err(e) => tracing::warn!(error = %e, "lease rescue failed"),
         }
         if ticks % 720 == 1 {
-            let cutoff = chrono::Utc::now() - chrono::Duration::from_std(retention).unwrap_or_else(|_| chrono::Duration::days(90));
+            let cutoff = chrono::Utc::now()
+                - chrono::Duration::from_std(retention).unwrap_or_else(|_| chrono::Duration::days(90));
             match store.prune(cutoff).await {
                 Ok(report) => tracing::info!(?report, "pruned old runs"),
                 Err(e) => tracing::warn!(error = %e, "pruning failed"),

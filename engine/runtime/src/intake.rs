@@ -55,7 +55,9 @@ pub fn new_run_for_event(recipe: &Recipe, event: &TriggerEvent, expr: &ExprEngin
             Ok(serde_json::Value::String(s)) if !s.is_empty() => run = run.with_business_key(s),
             Ok(serde_json::Value::String(_)) => {}
             Ok(other) => run = run.with_business_key(other.to_string()),
-            Err(e) => tracing::warn!(recipe = %recipe.name, event_id = %event.event_id, error = %e, "key could not be rendered; recording the run without a business key"),
+            Err(e) => {
+                tracing::warn!(recipe = %recipe.name, event_id = %event.event_id, error = %e, "key could not be rendered; recording the run without a business key")
+            }
         }
     }
     run

@@ -126,7 +126,12 @@ mod tests {
     #[test]
     fn only_the_config_and_recipes_are_the_project() {
         let dirs = [PathBuf::from("./acme"), PathBuf::from("/srv/acme")];
-        for changed in ["/srv/acme/hirewire.yaml", "./acme/recipes/hired.yaml", "/srv/acme/recipes", "/srv/acme/recipes/team/x.yml"] {
+        for changed in [
+            "/srv/acme/hirewire.yaml",
+            "./acme/recipes/hired.yaml",
+            "/srv/acme/recipes",
+            "/srv/acme/recipes/team/x.yml",
+        ] {
             assert!(changes_the_project(&dirs, Path::new(changed)), "{changed}");
         }
         for ignored in [

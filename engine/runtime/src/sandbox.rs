@@ -25,7 +25,6 @@ pub fn sandbox_app(registry: &[ConnectorDescriptor], public_url: &str, seed: u64
     app.route("/", get(move || async move { index }))
 }
 
-
 /// Variables that point the example project's connections (`hirewire.yaml` at the repository root) at the
 /// sandbox served at `sandbox_url`, and its history at `database_url`.
 #[must_use]

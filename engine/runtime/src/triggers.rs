@@ -132,12 +132,12 @@ impl TriggerScheduler {
     pub async fn poll_trigger(&self, recipe: &Recipe) -> Result<usize, String> {
         let Trigger::Connector(t) = &recipe.trigger else { return Ok(0) };
         let identity = trigger_identity(recipe);
-        let live = self.connections.get(&t.connection).ok_or_else(|| format!("connection `{}` is not configured", t.connection))?;
-        let mut state = self
-            .store
-            .ensure_trigger_state(&recipe.name, &identity, None, None)
-            .await
-            .map_err(|e| e.to_string())?;
+        let live = self
+            .connections
+            .get(&t.connection)
+            .ok_or_else(|| format!("connection `{}` is not configured", t.connection))?;
+        let mut state =
+            self.store.ensure_trigger_state(&recipe.name, &identity, None, None).await.map_err(|e| e.to_string())?;
         if !self
             .store
             .try_lease_trigger(&recipe.name, &identity, &self.node, self.poll_lease)
@@ -191,7 +191,12 @@ impl TriggerScheduler {
     }
 
     /// Fires a clock trigger's due tick (once cluster-wide); returns when to look again.
-    async fn fire_clock(&self, recipe: &Recipe, schedule: &Schedule, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    async fn fire_clock(
+        &self,
+        recipe: &Recipe,
+        schedule: &Schedule,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, String> {
         let identity = trigger_identity(recipe);
         let first = schedule.next_after(now).ok_or("the schedule never fires")?;
         let state = self
@@ -211,7 +216,8 @@ impl TriggerScheduler {
         let payload = json!({ "scheduled_at": due.to_rfc3339(), "fired_at": now.to_rfc3339() });
         let run = NewRun::new(&recipe.name, &recipe.version, "schedule", payload).with_event_at(due);
         if self.store.try_fire_cron(&recipe.name, &identity, due, next, &run).await.map_err(|e| e.to_string())? {
-            metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "schedule").increment(1);
+            metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "schedule")
+                .increment(1);
             crate::wakeup::announce_runs(&self.store, &self.wake).await;
         }
         Ok(next)

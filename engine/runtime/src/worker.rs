@@ -42,7 +42,12 @@ impl Default for WorkerOptions {
 }
 
 /// Runs the worker pool until `shutdown` turns true.
-pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run_workers(
+    executor: Executor,
+    options: WorkerOptions,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let store = executor.store.clone();
     let in_flight: Arc<Mutex<HashSet<String>>> = Arc::default();
     let finished = Arc::new(Notify::new());
@@ -67,7 +72,8 @@ pub async fn run_workers(executor: Executor, options: WorkerOptions, wake: Arc<N
                         let in_flight = in_flight.clone();
                         let finished = finished.clone();
                         let wake = wake.clone();
-                        let span = tracing::info_span!("run", run_id = %run.id, recipe = %run.recipe, attempt = run.attempt);
+                        let span =
+                            tracing::info_span!("run", run_id = %run.id, recipe = %run.recipe, attempt = run.attempt);
                         tasks.spawn(tracing::Instrument::instrument(async move {
                             match executor.execute(&run).await {
                                 Ok(RunEnd::Rescheduled) => wake.notify_one(),

@@ -23,9 +23,7 @@ impl ClusterView {
     /// A view that starts with `count` live nodes (at least one).
     #[must_use]
     pub fn with_live_nodes(count: usize) -> Self {
-        Self {
-            live_nodes: Arc::new(AtomicUsize::new(count.max(1))),
-        }
+        Self { live_nodes: Arc::new(AtomicUsize::new(count.max(1))) }
     }
 
     /// Live nodes in the cluster, this one included (never 0).

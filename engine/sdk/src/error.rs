@@ -68,9 +68,10 @@ impl fmt::Display for ActionError {
             write!(f, "{status} ")?;
         }
         if let Some(field) = &self.field
-            && !self.message.contains(field.as_str()) {
-                write!(f, "{field}: ")?;
-            }
+            && !self.message.contains(field.as_str())
+        {
+            write!(f, "{field}: ")?;
+        }
         f.write_str(&self.message)
     }
 }

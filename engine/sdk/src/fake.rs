@@ -14,12 +14,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Json;
 use serde::{Deserialize, Serialize};
 
 /// Options every fake is built with.
@@ -115,12 +115,9 @@ impl Faults {
 
 /// Wraps a fake's router with the shared fault injection and its control routes.
 pub fn with_faults(router: Router, faults: Faults) -> Router {
-    let control = Router::new()
-        .route("/_control/faults", post(add_fault).delete(clear_faults))
-        .with_state(faults.clone());
-    router
-        .merge(control)
-        .layer(axum::middleware::from_fn_with_state(faults, inject_fault))
+    let control =
+        Router::new().route("/_control/faults", post(add_fault).delete(clear_faults)).with_state(faults.clone());
+    router.merge(control).layer(axum::middleware::from_fn_with_state(faults, inject_fault))
 }
 
 async fn add_fault(State(faults): State<Faults>, Json(rule): Json<FaultRule>) -> impl IntoResponse {
@@ -146,12 +143,14 @@ async fn inject_fault(State(faults): State<Faults>, request: Request, next: Next
     }
     match rule.status {
         Some(status) => {
-            let code = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
+            let code =
+                axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = (code, format!("injected fault {status}")).into_response();
             if let Some(secs) = rule.retry_after
-                && let Ok(v) = secs.to_string().parse() {
-                    response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
-                }
+                && let Ok(v) = secs.to_string().parse()
+            {
+                response.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+            }
             response
         }
         None => next.run(request).await,
@@ -246,7 +245,8 @@ mod tests {
     #[test]
     fn the_control_api_takes_for_ms() {
         let rule: FaultRule =
-            serde_json::from_value(serde_json::json!({"path_prefix": "/api", "status": 500, "for_ms": 60_000})).unwrap();
+            serde_json::from_value(serde_json::json!({"path_prefix": "/api", "status": 500, "for_ms": 60_000}))
+                .unwrap();
         assert_eq!(rule.for_ms, Some(60_000));
         assert_eq!(rule.count, None);
     }

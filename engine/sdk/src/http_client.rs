@@ -100,9 +100,11 @@ pub fn transport_error(e: &reqwest::Error) -> ActionError {
 pub fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
     let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<f64>()
-        && secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs_f64(secs));
-        }
+        && secs.is_finite()
+        && secs >= 0.0
+    {
+        return Some(Duration::from_secs_f64(secs));
+    }
     let date = DateTime::parse_from_rfc2822(value).ok()?;
     let wait = date.with_timezone(&Utc) - Utc::now();
     Some(wait.to_std().unwrap_or(Duration::ZERO))
@@ -122,16 +124,14 @@ pub async fn error_for_status(
     let headers = response.headers().clone();
     let wait = retry_after(&headers);
     let body = response.text().await.unwrap_or_default();
-    let message = message_of(&headers, &body)
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| {
-            let trimmed = body.trim();
-            if trimmed.is_empty() {
-                status.canonical_reason().unwrap_or("error").to_owned()
-            } else {
-                trimmed.chars().take(300).collect()
-            }
-        });
+    let message = message_of(&headers, &body).filter(|m| !m.trim().is_empty()).unwrap_or_else(|| {
+        let trimmed = body.trim();
+        if trimmed.is_empty() {
+            status.canonical_reason().unwrap_or("error").to_owned()
+        } else {
+            trimmed.chars().take(300).collect()
+        }
+    });
     Err(ActionError::from_status(status.as_u16(), message, wait))
 }
 

@@ -26,10 +26,9 @@ pub mod webhook;
 
 pub use cluster::ClusterView;
 pub use connection::{
-    ActionContext, CheckItem, Connection, ConnectionSettings, PollBatch, PollRequest,
-    TriggerEvent, WebhookEvent,
+    ActionContext, CheckItem, Connection, ConnectionSettings, PollBatch, PollRequest, TriggerEvent, WebhookEvent,
 };
-pub use descriptor::{ActionDescriptor, ConnectorDescriptor, TriggerDescriptor, TriggerDelivery};
+pub use descriptor::{ActionDescriptor, ConnectorDescriptor, TriggerDelivery, TriggerDescriptor};
 pub use error::{ActionError, ConfigError, ErrorKind, WebhookError};
 pub use fake::{FakeDescriptor, FakeOptions, FaultRule, Faults, TestServer};
 pub use http_client::HttpClient;

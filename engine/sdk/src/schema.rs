@@ -105,9 +105,10 @@ impl Shape {
             }
         }
         if let Some(Value::Array(all)) = obj.get("allOf")
-            && all.len() == 1 {
-                return Self::from_json_schema(&all[0], defs, depth + 1);
-            }
+            && all.len() == 1
+        {
+            return Self::from_json_schema(&all[0], defs, depth + 1);
+        }
         if let Some(Value::Array(values)) = obj.get("enum") {
             let nullable = values.iter().any(Value::is_null);
             let choices = values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();

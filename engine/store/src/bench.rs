@@ -46,11 +46,7 @@ pub struct HistoryBenchOptions {
 
 impl Default for HistoryBenchOptions {
     fn default() -> Self {
-        Self {
-            runs: 1_000_000,
-            repetitions: 15,
-            seed: 7,
-        }
+        Self { runs: 1_000_000, repetitions: 15, seed: 7 }
     }
 }
 
@@ -137,17 +133,9 @@ struct BenchRun {
 fn bench_run(index: u64, origin: DateTime<Utc>, spacing_ms: i64, rng: &mut StdRng) -> BenchRun {
     let created = origin + TimeDelta::milliseconds(spacing_ms.saturating_mul(i64::try_from(index).unwrap_or(i64::MAX)));
     let seconds = u64::try_from(created.timestamp()).unwrap_or_default();
-    let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        seconds,
-        created.timestamp_subsec_nanos(),
-    ));
+    let id = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(uuid::NoContext, seconds, created.timestamp_subsec_nanos()));
     // Every 200,000th run is about BENCH_CANDIDATE, so `--candidate` finds runs at any size.
-    let candidate = if index.is_multiple_of(200_000) {
-        12_345
-    } else {
-        rng.random_range(1..=CANDIDATES)
-    };
+    let candidate = if index.is_multiple_of(200_000) { 12_345 } else { rng.random_range(1..=CANDIDATES) };
     let job = rng.random_range(1..=500_u64);
     let status = match rng.random_range(0..100_u32) {
         0..90 => RunStatus::Succeeded,
@@ -188,9 +176,7 @@ impl Store {
         }
         let mut rng = StdRng::seed_from_u64(options.seed ^ existing);
         let origin = Utc::now() - TimeDelta::days(90);
-        let spacing_ms = i64::try_from(90 * 24 * 3_600_000 / options.runs.max(1))
-            .unwrap_or(1)
-            .max(1);
+        let spacing_ms = i64::try_from(90 * 24 * 3_600_000 / options.runs.max(1)).unwrap_or(1).max(1);
         let mut next = existing;
         while next < options.runs {
             on_pool!(self, pool, sql => {
@@ -302,9 +288,7 @@ where
         Backend::Sqlite => 3,
         Backend::Postgres => 0,
     };
-    rows.iter()
-        .map(|row| row.try_get::<String, _>(column).map_err(db("bench")))
-        .collect()
+    rows.iter().map(|row| row.try_get::<String, _>(column).map_err(db("bench"))).collect()
 }
 
 async fn time_query<F, Fut, T>(
@@ -366,10 +350,7 @@ pub async fn history(store: &Store, options: &HistoryBenchOptions) -> Result<His
         ),
         (
             format!("runs list --candidate {BENCH_CANDIDATE}"),
-            RunFilter {
-                candidate_id: Some(BENCH_CANDIDATE.to_owned()),
-                ..RunFilter::default()
-            },
+            RunFilter { candidate_id: Some(BENCH_CANDIDATE.to_owned()), ..RunFilter::default() },
         ),
         (
             "runs list --since 30d --until 29d (one day, 30 days ago)".to_owned(),
@@ -381,57 +362,25 @@ pub async fn history(store: &Store, options: &HistoryBenchOptions) -> Result<His
         ),
         (
             "runs list --since 24h".to_owned(),
-            RunFilter {
-                since: Some(now - TimeDelta::hours(24)),
-                ..RunFilter::default()
-            },
+            RunFilter { since: Some(now - TimeDelta::hours(24)), ..RunFilter::default() },
         ),
         (
             format!("runs list --recipe {BENCH_RECIPE}"),
-            RunFilter {
-                recipe: Some(BENCH_RECIPE.to_owned()),
-                ..RunFilter::default()
-            },
+            RunFilter { recipe: Some(BENCH_RECIPE.to_owned()), ..RunFilter::default() },
         ),
-        (
-            "runs list --status failed".to_owned(),
-            RunFilter {
-                status: Some(RunStatus::Failed),
-                ..RunFilter::default()
-            },
-        ),
+        ("runs list --status failed".to_owned(), RunFilter { status: Some(RunStatus::Failed), ..RunFilter::default() }),
         ("runs list".to_owned(), RunFilter::default()),
     ];
     let mut queries = Vec::new();
     for (name, filter) in filters {
         let (median, min, max, rows) = time_query(options.repetitions, || store.list_runs(&filter)).await?;
         let plan = store.bench_explain_list(&filter).await?;
-        queries.push(QueryTiming {
-            name,
-            rows,
-            median,
-            min,
-            max,
-            plan,
-        });
+        queries.push(QueryTiming { name, rows, median, min, max, plan });
     }
     if let Some(run_id) = store.bench_run_with_steps().await? {
         let (median, min, max, rows) = time_query(options.repetitions, || store.get_run(&run_id)).await?;
         let plan = store.bench_explain_show(&run_id).await?;
-        queries.push(QueryTiming {
-            name: format!("runs show {run_id} (3 steps)"),
-            rows,
-            median,
-            min,
-            max,
-            plan,
-        });
+        queries.push(QueryTiming { name: format!("runs show {run_id} (3 steps)"), rows, median, min, max, plan });
     }
-    Ok(HistoryBenchReport {
-        backend: store.backend(),
-        total_runs,
-        inserted,
-        fill_time,
-        queries,
-    })
+    Ok(HistoryBenchReport { backend: store.backend(), total_runs, inserted, fill_time, queries })
 }

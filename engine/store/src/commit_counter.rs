@@ -36,10 +36,8 @@ pub async fn postgres_commits(url: &str) -> Result<u64, crate::StoreError> {
 
     use sqlx::{ConnectOptions as _, Connection as _};
 
-    let options = sqlx::postgres::PgConnectOptions::from_str(url).map_err(|e| crate::StoreError::InvalidUrl {
-        url: crate::redact_url(url),
-        reason: e.to_string(),
-    })?;
+    let options = sqlx::postgres::PgConnectOptions::from_str(url)
+        .map_err(|e| crate::StoreError::InvalidUrl { url: crate::redact_url(url), reason: e.to_string() })?;
     let mut conn = options.connect().await.map_err(crate::error::db("postgres_commits"))?;
     let commits: i64 =
         sqlx::query_scalar("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")

@@ -50,16 +50,10 @@ impl Store {
         });
         rows.into_iter()
             .map(|(recipe, hour, status, runs)| {
-                let status = status.parse::<RunStatus>().map_err(|e| StoreError::Corrupt {
-                    what: "run status",
-                    reason: e.to_string(),
-                })?;
-                Ok(HourlyRunCount {
-                    recipe,
-                    hour,
-                    status,
-                    runs,
-                })
+                let status = status
+                    .parse::<RunStatus>()
+                    .map_err(|e| StoreError::Corrupt { what: "run status", reason: e.to_string() })?;
+                Ok(HourlyRunCount { recipe, hour, status, runs })
             })
             .collect()
     }

@@ -98,7 +98,5 @@ pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> StoreEr
 
 /// Whether `error` is a unique-constraint violation.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(sqlx::error::DatabaseError::is_unique_violation)
+    error.as_database_error().is_some_and(sqlx::error::DatabaseError::is_unique_violation)
 }

@@ -210,10 +210,7 @@ async fn refuse_batch(jobs: impl Iterator<Item = Job>, reason: &str) {
 
 /// The error a caller gets when its batch failed: nothing of its write was stored.
 fn commit_failed(operation: &'static str, reason: &str) -> StoreError {
-    StoreError::CommitFailed {
-        operation,
-        reason: reason.to_owned(),
-    }
+    StoreError::CommitFailed { operation, reason: reason.to_owned() }
 }
 
 #[cfg(test)]
@@ -296,10 +293,7 @@ mod tests {
             assert_eq!(result.expect("insert"), 1, "insert of {x}");
         }
         let duplicate = duplicate.await.expect("duplicate task");
-        assert!(
-            matches!(&duplicate, Err(StoreError::Database { operation: "insert", .. })),
-            "{duplicate:?}"
-        );
+        assert!(matches!(&duplicate, Err(StoreError::Database { operation: "insert", .. })), "{duplicate:?}");
         assert_eq!(rows(&pool).await, (0..200).collect::<Vec<_>>());
         let used = commits.load(Ordering::SeqCst) - before;
         assert!(used < 200, "201 writes took {used} commits: none were grouped");
@@ -313,9 +307,15 @@ mod tests {
         let two_statements = committer.write(Lane::Normal, "two_statements", |conn| {
             Box::pin(async move {
                 let mut tx = conn.begin().await.map_err(crate::error::db("two_statements"))?;
-                sqlx::query("INSERT INTO t (x) VALUES (2)").execute(&mut *tx).await.map_err(crate::error::db("two_statements"))?;
+                sqlx::query("INSERT INTO t (x) VALUES (2)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(crate::error::db("two_statements"))?;
                 // Collides with `first`, queued before it in the same batch.
-                sqlx::query("INSERT INTO t (x) VALUES (1)").execute(&mut *tx).await.map_err(crate::error::db("two_statements"))?;
+                sqlx::query("INSERT INTO t (x) VALUES (1)")
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(crate::error::db("two_statements"))?;
                 tx.commit().await.map_err(crate::error::db("two_statements"))
             })
         });
@@ -360,7 +360,8 @@ mod tests {
         for write in writes {
             write.await.expect("write task").expect("insert");
         }
-        let order: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY rowid").fetch_all(&pool).await.expect("rows");
+        let order: Vec<i64> =
+            sqlx::query_scalar("SELECT x FROM t ORDER BY rowid").fetch_all(&pool).await.expect("rows");
         assert_eq!(order, vec![0, 100, 1, 2, 3, 4, 5]);
     }
 

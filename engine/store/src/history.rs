@@ -34,9 +34,7 @@ macro_rules! push_run_filter {
             $qb.push($sql::LIST_RUNS_JOB).push_bind(job_id.clone());
         }
         if let Some(before) = &filter.before {
-            $qb.push($sql::LIST_RUNS_BEFORE)
-                .push_bind(before.clone())
-                .push($sql::LIST_RUNS_BEFORE_END);
+            $qb.push($sql::LIST_RUNS_BEFORE).push_bind(before.clone()).push($sql::LIST_RUNS_BEFORE_END);
         }
         $qb.push($sql::LIST_RUNS_ORDER).push_bind(i64::from(filter.limit));
     }};

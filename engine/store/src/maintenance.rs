@@ -88,11 +88,7 @@ impl Store {
     /// `Database`.
     pub async fn forget_candidate(&self, candidate_id: &str) -> Result<ForgetReport, StoreError> {
         let now = Timestamp::now();
-        let mut report = ForgetReport {
-            runs: 0,
-            steps: 0,
-            values_redacted: 0,
-        };
+        let mut report = ForgetReport { runs: 0, steps: 0, values_redacted: 0 };
         on_pool!(self, pool, sql => {
             let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("forget_candidate"))?;
             let runs: Vec<RedactRunRow> = sqlx::query_as(sql::RUNS_OF_CANDIDATE)

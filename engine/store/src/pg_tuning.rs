@@ -41,9 +41,7 @@ pub(crate) async fn sends_without_delay(conn: &mut PgConnection) -> Result<Optio
 /// The client and server ports of `conn` as the server sees them; `None` over a Unix socket.
 async fn ports_of(conn: &mut PgConnection) -> Result<Option<(u16, u16)>, sqlx::Error> {
     let (client, server): (Option<i32>, Option<i32>) = sqlx::query_as(sql::CONNECTION_PORTS).fetch_one(conn).await?;
-    Ok(client
-        .zip(server)
-        .and_then(|(c, s)| u16::try_from(c).ok().zip(u16::try_from(s).ok())))
+    Ok(client.zip(server).and_then(|(c, s)| u16::try_from(c).ok().zip(u16::try_from(s).ok())))
 }
 
 /// Runs `act` on this process's TCP socket whose local port is `client_port` and peer port `server_port`;
@@ -58,7 +56,8 @@ fn with_socket_of<T>(
 
     let port_of = |addr: std::io::Result<socket2::SockAddr>| addr.ok().and_then(|a| a.as_socket()).map(|a| a.port());
     for entry in std::fs::read_dir("/proc/self/fd")?.flatten() {
-        let is_socket = std::fs::read_link(entry.path()).is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+        let is_socket =
+            std::fs::read_link(entry.path()).is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
         let Some(fd) = entry.file_name().to_str().and_then(|name| name.parse::<RawFd>().ok()) else {
             continue;
         };

@@ -22,23 +22,13 @@ pub(crate) fn new_run_id() -> String {
 /// `now + lease`, saturating.
 pub(crate) fn lease_end(now: Timestamp, lease: Duration) -> Timestamp {
     let lease = TimeDelta::from_std(lease).unwrap_or(TimeDelta::days(365));
-    Timestamp::new(
-        now.instant()
-            .checked_add_signed(lease)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC),
-    )
+    Timestamp::new(now.instant().checked_add_signed(lease).unwrap_or(DateTime::<Utc>::MAX_UTC))
 }
 
 /// Refuses a new run that does not start queued or skipped.
 fn check_initial_status(runs: &[NewRun]) -> Result<(), StoreError> {
-    match runs
-        .iter()
-        .find(|run| !matches!(run.status, RunStatus::Queued | RunStatus::Skipped))
-    {
-        Some(run) => Err(StoreError::InvalidInitialStatus {
-            recipe: run.recipe.clone(),
-            status: run.status,
-        }),
+    match runs.iter().find(|run| !matches!(run.status, RunStatus::Queued | RunStatus::Skipped)) {
+        Some(run) => Err(StoreError::InvalidInitialStatus { recipe: run.recipe.clone(), status: run.status }),
         None => Ok(()),
     }
 }
@@ -133,11 +123,7 @@ macro_rules! announce_recorded_runs {
         if let Some(announce) = $sql::ANNOUNCE_RECORDED_RUNS
             && $outcomes.iter().any(|o: &EnqueueOutcome| o.run_id().is_some())
         {
-            sqlx::query(announce)
-                .bind(crate::wakeup::RUNS_CHANNEL)
-                .execute(&mut *$tx)
-                .await
-                .map_err(db($operation))?;
+            sqlx::query(announce).bind(crate::wakeup::RUNS_CHANNEL).execute(&mut *$tx).await.map_err(db($operation))?;
         }
     };
 }
@@ -384,11 +370,7 @@ impl Store {
 /// `Ok` when a fenced statement changed its row, `LeaseLost` otherwise.
 pub(crate) fn lease_held(lease: &RunLease, rows_changed: u64) -> Result<(), StoreError> {
     if rows_changed == 0 {
-        Err(StoreError::LeaseLost {
-            run_id: lease.run_id.clone(),
-            node: lease.node.clone(),
-            attempt: lease.attempt,
-        })
+        Err(StoreError::LeaseLost { run_id: lease.run_id.clone(), node: lease.node.clone(), attempt: lease.attempt })
     } else {
         Ok(())
     }

@@ -49,9 +49,7 @@ impl ClaimedRow {
             attempt: self.attempt,
             event_at: self.event_at.instant(),
             started_at: instant(self.started_at),
-            lease_expires_at: self
-                .lease_expires_at
-                .map_or(self.event_at.instant(), Timestamp::instant),
+            lease_expires_at: self.lease_expires_at.map_or(self.event_at.instant(), Timestamp::instant),
             node: self.lease_owner.unwrap_or_default(),
             retry_of: self.retry_of,
             has_steps: self.has_steps,
@@ -190,11 +188,7 @@ pub(crate) struct NodeRow {
 
 impl NodeRow {
     pub(crate) fn into_record(self) -> NodeRecord {
-        NodeRecord {
-            id: self.id,
-            started_at: self.started_at.instant(),
-            last_seen: self.last_seen.instant(),
-        }
+        NodeRecord { id: self.id, started_at: self.started_at.instant(), last_seen: self.last_seen.instant() }
     }
 }
 

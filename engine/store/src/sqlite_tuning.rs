@@ -29,6 +29,8 @@ pub(crate) async fn tune_connection(conn: &mut SqliteConnection) -> Result<(), s
     if rc == libsqlite3_sys::SQLITE_OK {
         Ok(())
     } else {
-        Err(sqlx::Error::Configuration(format!("enabling SQLite's query planner stability guarantee failed ({rc})").into()))
+        Err(sqlx::Error::Configuration(
+            format!("enabling SQLite's query planner stability guarantee failed ({rc})").into(),
+        ))
     }
 }

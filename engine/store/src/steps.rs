@@ -146,7 +146,13 @@ impl Store {
     ///
     /// # Errors
     /// `LeaseLost` when the lease is not current (nothing is written); `Database`.
-    pub async fn start_step(&self, lease: &RunLease, step_id: &str, action: &str, input: &Value) -> Result<(), StoreError> {
+    pub async fn start_step(
+        &self,
+        lease: &RunLease,
+        step_id: &str,
+        action: &str,
+        input: &Value,
+    ) -> Result<(), StoreError> {
         let start = StepWrite::Start { step_id: step_id.to_owned(), action: action.to_owned(), input: input.clone() };
         self.record_steps(lease, vec![start]).await
     }
@@ -164,8 +170,12 @@ impl Store {
         outcome: &StepOutcome,
         attempts: u32,
     ) -> Result<(), StoreError> {
-        let finish =
-            StepWrite::Finish { step_id: step_id.to_owned(), action: action.to_owned(), outcome: outcome.clone(), attempts };
+        let finish = StepWrite::Finish {
+            step_id: step_id.to_owned(),
+            action: action.to_owned(),
+            outcome: outcome.clone(),
+            attempts,
+        };
         self.record_steps(lease, vec![finish]).await
     }
 
@@ -217,7 +227,12 @@ impl Store {
 
     /// One write job: the step writes then the ending; one statement runs as it is, several in a transaction
     /// (a savepoint inside a SQLite group commit) that is rolled back unless the lease held for all of them.
-    async fn record_run_progress(&self, lease: &RunLease, writes: Vec<StepWrite>, ending: RunEnding) -> Result<(), StoreError> {
+    async fn record_run_progress(
+        &self,
+        lease: &RunLease,
+        writes: Vec<StepWrite>,
+        ending: RunEnding,
+    ) -> Result<(), StoreError> {
         let statements = writes.len() + usize::from(!matches!(ending, RunEnding::Continues));
         let held = lease.clone();
         let held_throughout = grouped_write!(self, "record_run_progress", conn, sql => {

@@ -133,10 +133,7 @@ pub(crate) use grouped_write;
 
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Store")
-            .field("backend", &self.backend())
-            .field("url", &self.display_url)
-            .finish()
+        f.debug_struct("Store").field("backend", &self.backend()).field("url", &self.display_url).finish()
     }
 }
 
@@ -162,10 +159,7 @@ impl Store {
     /// As `open`, without `Migrate`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         let display_url = redact_url(url);
-        let invalid = |reason: String| StoreError::InvalidUrl {
-            url: display_url.clone(),
-            reason,
-        };
+        let invalid = |reason: String| StoreError::InvalidUrl { url: display_url.clone(), reason };
         let pool = if url.starts_with("sqlite:") {
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             let options = SqliteConnectOptions::from_str(url)
@@ -179,14 +173,11 @@ impl Store {
                 .pragma("secure_delete", "ON");
             // The database's own settings are the writer's to make: setting them takes the write lock, which
             // the group committer holds most of the time under load, so a reader connecting would wait.
-            let write_options = options
-                .clone()
-                .auto_vacuum(SqliteAutoVacuum::Incremental)
-                .journal_mode(if in_memory {
-                    SqliteJournalMode::Memory
-                } else {
-                    SqliteJournalMode::Wal
-                });
+            let write_options = options.clone().auto_vacuum(SqliteAutoVacuum::Incremental).journal_mode(if in_memory {
+                SqliteJournalMode::Memory
+            } else {
+                SqliteJournalMode::Wal
+            });
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .min_connections(1)
@@ -218,9 +209,7 @@ impl Store {
                 .map_err(db("open"))?;
             Pool::Postgres(pool)
         } else {
-            return Err(invalid(
-                "expected sqlite://PATH, sqlite::memory: or postgres://...".to_owned(),
-            ));
+            return Err(invalid("expected sqlite://PATH, sqlite::memory: or postgres://...".to_owned()));
         };
         Ok(Self { pool, display_url })
     }

@@ -38,10 +38,7 @@ impl TestDatabase {
         let dir = tempfile::Builder::new()
             .prefix("hirewire-store-")
             .tempdir()
-            .map_err(|e| StoreError::InvalidUrl {
-                url: "sqlite://<temp>".to_owned(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| StoreError::InvalidUrl { url: "sqlite://<temp>".to_owned(), reason: e.to_string() })?;
         let path = dir.path().join("hirewire.db");
         Ok(Self {
             url: format!("sqlite://{}", path.display()),
@@ -57,10 +54,8 @@ impl TestDatabase {
     /// `Database` when the server cannot be reached or refuses `CREATE DATABASE`.
     pub async fn postgres() -> Result<Self, StoreError> {
         let admin = admin_url();
-        let options = PgConnectOptions::from_str(&admin).map_err(|e| StoreError::InvalidUrl {
-            url: crate::redact_url(&admin),
-            reason: e.to_string(),
-        })?;
+        let options = PgConnectOptions::from_str(&admin)
+            .map_err(|e| StoreError::InvalidUrl { url: crate::redact_url(&admin), reason: e.to_string() })?;
         let name = format!("hirewire_test_{}", uuid::Uuid::now_v7().simple());
         let mut conn = options.connect().await.map_err(db("create test database"))?;
         // The name is generated above (letters, digits, underscores): identifiers cannot be bound.
@@ -70,12 +65,7 @@ impl TestDatabase {
             .map_err(db("create test database"))?;
         conn.close().await.map_err(db("create test database"))?;
         let url = options.database(&name).to_url_lossy().to_string();
-        Ok(Self {
-            url,
-            sqlite_path: None,
-            postgres_name: Some(name),
-            _dir: None,
-        })
+        Ok(Self { url, sqlite_path: None, postgres_name: Some(name), _dir: None })
     }
 
     /// Drops a Postgres test database (closing other sessions on it); nothing for SQLite.
@@ -85,10 +75,8 @@ impl TestDatabase {
     pub async fn drop_database(self) -> Result<(), StoreError> {
         let Some(name) = self.postgres_name else { return Ok(()) };
         let admin = admin_url();
-        let options = PgConnectOptions::from_str(&admin).map_err(|e| StoreError::InvalidUrl {
-            url: crate::redact_url(&admin),
-            reason: e.to_string(),
-        })?;
+        let options = PgConnectOptions::from_str(&admin)
+            .map_err(|e| StoreError::InvalidUrl { url: crate::redact_url(&admin), reason: e.to_string() })?;
         let mut conn = options.connect().await.map_err(db("drop test database"))?;
         sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
             .execute(&mut conn)

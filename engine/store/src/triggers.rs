@@ -107,10 +107,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let due = Timestamp::new(due);
         let now = Timestamp::now();
-        let event_id = format!(
-            "cron:{}",
-            due.instant().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        );
+        let event_id = format!("cron:{}", due.instant().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         on_pool!(self, pool, sql => {
             let mut tx = pool.begin_with(sql::BEGIN_WRITE).await.map_err(db("try_fire_cron"))?;
             let advanced = sqlx::query(sql::ADVANCE_CRON)

@@ -33,11 +33,7 @@ fn replicas(compose: &Value) -> Vec<(&String, &Value)> {
     services
         .iter()
         .filter(|(_, s)| {
-            s.get("command")
-                .and_then(Value::as_array)
-                .and_then(|c| c.first())
-                .and_then(Value::as_str)
-                == Some("run")
+            s.get("command").and_then(Value::as_array).and_then(|c| c.first()).and_then(Value::as_str) == Some("run")
         })
         .collect()
 }
@@ -47,17 +43,8 @@ fn compose_runs_postgres_two_replicas_and_the_sandbox() {
     let compose = compose();
     let services = compose.get("services").and_then(Value::as_object).expect("services");
     let postgres = services.get("postgres").expect("a postgres service");
-    assert!(
-        postgres
-            .get("image")
-            .and_then(Value::as_str)
-            .is_some_and(|i| i.starts_with("postgres:")),
-        "{postgres}"
-    );
-    assert!(
-        postgres.pointer("/healthcheck/test").is_some(),
-        "postgres needs a healthcheck for depends_on"
-    );
+    assert!(postgres.get("image").and_then(Value::as_str).is_some_and(|i| i.starts_with("postgres:")), "{postgres}");
+    assert!(postgres.pointer("/healthcheck/test").is_some(), "postgres needs a healthcheck for depends_on");
     let sandbox = services.get("sandbox").expect("a sandbox service");
     let command: Vec<&str> = sandbox
         .get("command")
@@ -67,48 +54,21 @@ fn compose_runs_postgres_two_replicas_and_the_sandbox() {
         .filter_map(Value::as_str)
         .collect();
     assert_eq!(command.first(), Some(&"sandbox"));
-    assert!(
-        command.windows(2).any(|w| w == ["--listen", "0.0.0.0:9000"]),
-        "{command:?}"
-    );
-    assert!(
-        command.windows(2).any(|w| w == ["--public-url", "http://sandbox:9000"]),
-        "{command:?}"
-    );
-    assert!(
-        sandbox.pointer("/healthcheck/test").is_some(),
-        "the sandbox needs its own healthcheck (not /readyz)"
-    );
+    assert!(command.windows(2).any(|w| w == ["--listen", "0.0.0.0:9000"]), "{command:?}");
+    assert!(command.windows(2).any(|w| w == ["--public-url", "http://sandbox:9000"]), "{command:?}");
+    assert!(sandbox.pointer("/healthcheck/test").is_some(), "the sandbox needs its own healthcheck (not /readyz)");
 
     let replicas = replicas(&compose);
-    assert_eq!(
-        replicas.len(),
-        2,
-        "two hirewire replicas: {:?}",
-        replicas.iter().map(|r| r.0).collect::<Vec<_>>()
-    );
+    assert_eq!(replicas.len(), 2, "two hirewire replicas: {:?}", replicas.iter().map(|r| r.0).collect::<Vec<_>>());
     let mut node_ids = BTreeSet::new();
     let mut host_ports = BTreeSet::new();
     for (name, service) in &replicas {
-        assert_eq!(
-            service.get("image").and_then(Value::as_str),
-            Some("hirewire:latest"),
-            "{name}"
-        );
-        let env = service
-            .get("environment")
-            .and_then(Value::as_object)
-            .unwrap_or_else(|| panic!("{name}: environment"));
-        let get = |key: &str| {
-            env.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_else(|| panic!("{name}: {key} is not set"))
-        };
-        assert_eq!(
-            get("HIREWIRE_DATABASE_URL"),
-            "postgres://hirewire:hirewire@postgres:5432/hirewire",
-            "{name}"
-        );
+        assert_eq!(service.get("image").and_then(Value::as_str), Some("hirewire:latest"), "{name}");
+        let env =
+            service.get("environment").and_then(Value::as_object).unwrap_or_else(|| panic!("{name}: environment"));
+        let get =
+            |key: &str| env.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("{name}: {key} is not set"));
+        assert_eq!(get("HIREWIRE_DATABASE_URL"), "postgres://hirewire:hirewire@postgres:5432/hirewire", "{name}");
         assert_eq!(get("HIREWIRE_LISTEN"), "0.0.0.0:8080", "{name}");
         assert!(
             get("HIREWIRE_API_TOKEN").starts_with("${HIREWIRE_API_TOKEN"),
@@ -118,9 +78,7 @@ fn compose_runs_postgres_two_replicas_and_the_sandbox() {
         node_ids.insert(get("HIREWIRE_NODE_ID").to_owned());
         for dependency in ["postgres", "sandbox"] {
             assert_eq!(
-                service
-                    .pointer(&format!("/depends_on/{dependency}/condition"))
-                    .and_then(Value::as_str),
+                service.pointer(&format!("/depends_on/{dependency}/condition")).and_then(Value::as_str),
                 Some("service_healthy"),
                 "{name} waits for {dependency}"
             );
@@ -133,10 +91,7 @@ fn compose_runs_postgres_two_replicas_and_the_sandbox() {
             .filter_map(Value::as_str)
             .collect();
         assert!(volumes.contains(&"./recipes:/app/recipes:ro"), "{name}: {volumes:?}");
-        assert!(
-            volumes.contains(&"./hirewire.yaml:/app/hirewire.yaml:ro"),
-            "{name}: {volumes:?}"
-        );
+        assert!(volumes.contains(&"./hirewire.yaml:/app/hirewire.yaml:ro"), "{name}: {volumes:?}");
         let test: Vec<&str> = service
             .pointer("/healthcheck/test")
             .and_then(Value::as_array)
@@ -145,13 +100,7 @@ fn compose_runs_postgres_two_replicas_and_the_sandbox() {
             .filter_map(Value::as_str)
             .collect();
         assert!(test.iter().any(|t| t.ends_with(":8080/readyz")), "{name}: {test:?}");
-        for port in service
-            .get("ports")
-            .and_then(Value::as_array)
-            .expect("ports")
-            .iter()
-            .filter_map(Value::as_str)
-        {
+        for port in service.get("ports").and_then(Value::as_array).expect("ports").iter().filter_map(Value::as_str) {
             assert!(
                 host_ports.insert(port.split(':').next().unwrap_or_default().to_owned()),
                 "{name}: host port {port} used twice"
@@ -164,10 +113,7 @@ fn compose_runs_postgres_two_replicas_and_the_sandbox() {
         for (var, has_default) in variables(&config) {
             if var.ends_with("_BASE_URL") || var.ends_with("_AUTH_URL") || var == "PEOPLE_API_URL" {
                 let value = get(&var);
-                assert!(
-                    value.starts_with("http://sandbox:9000/"),
-                    "{name}: {var}={value} must point at the sandbox"
-                );
+                assert!(value.starts_with("http://sandbox:9000/"), "{name}: {var}={value} must point at the sandbox");
             } else if !has_default {
                 assert!(env.contains_key(&var), "{name}: hirewire.yaml needs ${{{var}}}");
             }
@@ -190,34 +136,13 @@ fn dockerfile_builds_in_two_stages_and_runs_as_non_root_with_a_readyz_healthchec
             (op.to_uppercase(), rest.trim().to_owned())
         })
         .collect();
-    let stages: Vec<&String> = instructions
-        .iter()
-        .filter(|(op, _)| op == "FROM")
-        .map(|(_, rest)| rest)
-        .collect();
+    let stages: Vec<&String> = instructions.iter().filter(|(op, _)| op == "FROM").map(|(_, rest)| rest).collect();
     assert_eq!(stages.len(), 2, "a build stage and a runtime stage: {stages:?}");
-    assert!(
-        stages[0].starts_with("rust:") && stages[0].ends_with(" AS build"),
-        "{}",
-        stages[0]
-    );
-    assert!(
-        stages[1].contains("-slim") && stages[1].ends_with(" AS runtime"),
-        "{}",
-        stages[1]
-    );
-    let runtime_start = instructions
-        .iter()
-        .rposition(|(op, _)| op == "FROM")
-        .expect("runtime stage");
+    assert!(stages[0].starts_with("rust:") && stages[0].ends_with(" AS build"), "{}", stages[0]);
+    assert!(stages[1].contains("-slim") && stages[1].ends_with(" AS runtime"), "{}", stages[1]);
+    let runtime_start = instructions.iter().rposition(|(op, _)| op == "FROM").expect("runtime stage");
     let runtime = &instructions[runtime_start..];
-    let find = |op: &str| {
-        runtime
-            .iter()
-            .filter(|(o, _)| o == op)
-            .map(|(_, rest)| rest.as_str())
-            .collect::<Vec<_>>()
-    };
+    let find = |op: &str| runtime.iter().filter(|(o, _)| o == op).map(|(_, rest)| rest.as_str()).collect::<Vec<_>>();
     assert!(
         find("COPY").iter().any(|c| c.starts_with("--from=build ")),
         "the runtime stage copies the binary from the build stage"
@@ -225,15 +150,9 @@ fn dockerfile_builds_in_two_stages_and_runs_as_non_root_with_a_readyz_healthchec
     let users = find("USER");
     assert_eq!(users.len(), 1, "{users:?}");
     let user = users[0].split(':').next().unwrap_or_default();
-    assert!(
-        user != "root" && user != "0",
-        "the runtime user must not be root: {user}"
-    );
+    assert!(user != "root" && user != "0", "the runtime user must not be root: {user}");
     let healthcheck = find("HEALTHCHECK");
-    assert!(
-        healthcheck.len() == 1 && healthcheck[0].contains("http://127.0.0.1:8080/readyz"),
-        "{healthcheck:?}"
-    );
+    assert!(healthcheck.len() == 1 && healthcheck[0].contains("http://127.0.0.1:8080/readyz"), "{healthcheck:?}");
     assert_eq!(find("EXPOSE"), vec!["8080"]);
     assert!(
         find("ENV").iter().any(|e| e.contains("HIREWIRE_LISTEN=0.0.0.0:8080")),
@@ -252,32 +171,17 @@ fn dockerfile_builds_in_two_stages_and_runs_as_non_root_with_a_readyz_healthchec
 fn the_image_commands_exist_in_the_binary() {
     // What the Dockerfile and compose file run must be real flags of the binary.
     let binary = hirewire_tests::hirewire_binary();
-    for args in [
-        &["run", "--help"][..],
-        &["sandbox", "--help"][..],
-        &["nodes", "--help"][..],
-    ] {
-        let output = std::process::Command::new(&binary)
-            .args(args)
-            .output()
-            .expect("run hirewire");
+    for args in [&["run", "--help"][..], &["sandbox", "--help"][..], &["nodes", "--help"][..]] {
+        let output = std::process::Command::new(&binary).args(args).output().expect("run hirewire");
         assert!(output.status.success(), "hirewire {args:?} failed");
         let help = String::from_utf8_lossy(&output.stdout);
         let wanted: &[&str] = match args[0] {
-            "run" => &[
-                "--dir",
-                "HIREWIRE_LOG_FORMAT",
-                "HIREWIRE_NODE_ID",
-                "HIREWIRE_LEASE_SECS",
-            ],
+            "run" => &["--dir", "HIREWIRE_LOG_FORMAT", "HIREWIRE_NODE_ID", "HIREWIRE_LEASE_SECS"],
             "sandbox" => &["--listen", "--public-url", "--seed"],
             _ => &["--within", "--json"],
         };
         for flag in wanted {
-            assert!(
-                help.contains(flag),
-                "hirewire {args:?} does not mention {flag}:\n{help}"
-            );
+            assert!(help.contains(flag), "hirewire {args:?} does not mention {flag}:\n{help}");
         }
     }
 }

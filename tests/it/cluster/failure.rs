@@ -61,19 +61,15 @@ pub struct Figures {
 pub async fn run_scenario(hires: usize, slow_hr: bool) -> Option<Figures> {
     let name = if slow_hr { "slow HR API" } else { "fast HR API" };
     hirewire_sdk::http_client::install_crypto_provider();
-    let binary = tokio::task::spawn_blocking(hirewire_tests::hirewire_binary)
-        .await
-        .expect("build hirewire");
+    let binary = tokio::task::spawn_blocking(hirewire_tests::hirewire_binary).await.expect("build hirewire");
     let began = Instant::now();
     let postgres = PrivatePostgres::start()?;
     let project = tempfile::tempdir().expect("project dir");
     write_project(project.path(), Utc::now() - chrono::Duration::minutes(1));
     std::fs::create_dir_all(project.path().join("logs")).expect("logs dir");
     let port = free_port();
-    let args: Vec<String> = ["sandbox", "--listen", &format!("127.0.0.1:{port}")]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+    let args: Vec<String> =
+        ["sandbox", "--listen", &format!("127.0.0.1:{port}")].iter().map(|s| (*s).to_owned()).collect();
     let sandbox = Process::start(&binary, "sandbox", &args, &[], port, "/", &project.path().join("logs")).await;
     let mut cluster = TestCluster {
         binary,
@@ -81,32 +77,18 @@ pub async fn run_scenario(hires: usize, slow_hr: bool) -> Option<Figures> {
         postgres,
         sandbox,
         nodes: BTreeMap::new(),
-        http: reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("http client"),
+        http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
         job_id: 0,
         hires: BTreeMap::new(),
     };
     // A generous budget so that the figures measure the engine; it is still shared between nodes.
-    cluster
-        .control(
-            "/greenhouse/_control/settings",
-            json!({"rate_limit": 1000, "window_secs": 1}),
-        )
-        .await;
+    cluster.control("/greenhouse/_control/settings", json!({"rate_limit": 1000, "window_secs": 1})).await;
     if slow_hr {
-        cluster
-            .control("/bamboohr/_control/faults", json!({"delay_ms": 200}))
-            .await;
+        cluster.control("/bamboohr/_control/faults", json!({"delay_ms": 200})).await;
     }
-    let job = cluster
-        .control("/greenhouse/_control/jobs", json!({"name": "Cluster Engineer"}))
-        .await;
+    let job = cluster.control("/greenhouse/_control/jobs", json!({"name": "Cluster Engineer"})).await;
     cluster.job_id = job.get("id").and_then(Value::as_i64).expect("job id");
-    let store = Store::open(&cluster.postgres.url())
-        .await
-        .expect("open the cluster's store");
+    let store = Store::open(&cluster.postgres.url()).await.expect("open the cluster's store");
     let timeout = Duration::from_secs(if slow_hr { 300 } else { 180 });
     let measured = hires / 4;
 
@@ -176,13 +158,8 @@ pub async fn run_scenario(hires: usize, slow_hr: bool) -> Option<Figures> {
         recorded_by.get("webhook").is_some_and(|n| *n > 0) && recorded_by.get("poll").is_some_and(|n| *n > 0),
         "the surviving nodes recorded runs from webhooks and from polls: {recorded_by:?}"
     );
-    let requests = cluster
-        .read(&format!("{}/greenhouse/_control/requests", cluster.sandbox.url))
-        .await;
-    let greenhouse_429s = requests
-        .pointer("/counters/throttled")
-        .and_then(Value::as_u64)
-        .unwrap_or_default();
+    let requests = cluster.read(&format!("{}/greenhouse/_control/requests", cluster.sandbox.url)).await;
+    let greenhouse_429s = requests.pointer("/counters/throttled").and_then(Value::as_u64).unwrap_or_default();
     let figures = Figures {
         hires,
         measured,
@@ -230,10 +207,7 @@ async fn recorded_by_source(cluster: &TestCluster) -> BTreeMap<String, u64> {
 
 /// Prints a scenario's figures.
 pub fn print_figures(name: &str, f: &Figures) {
-    let recovered = f
-        .recovered
-        .1
-        .map_or_else(|| "no runs in flight at the kill".to_owned(), |d| format!("{d:.1?}"));
+    let recovered = f.recovered.1.map_or_else(|| "no runs in flight at the kill".to_owned(), |d| format!("{d:.1?}"));
     println!(
         "[{name}] {} hires in {:.0?} | runs/s on {} hires: 1 node {:.1}, 3 nodes {:.1} (runs per node {:?}) | the killed node's {} runs \
          finished elsewhere {recovered} after the SIGKILL (lease {} s) | recorded by the survivors: {:?} | Greenhouse 429s: {}",

@@ -16,12 +16,7 @@ use super::test_cluster::TestCluster;
 /// Every run of the recipe (optionally only those with `status`).
 pub async fn all_runs(store: &Store, status: Option<RunStatus>) -> Vec<RunSummary> {
     store
-        .list_runs(&RunFilter {
-            recipe: Some(RECIPE.to_owned()),
-            status,
-            limit: 100_000,
-            ..RunFilter::default()
-        })
+        .list_runs(&RunFilter { recipe: Some(RECIPE.to_owned()), status, limit: 100_000, ..RunFilter::default() })
         .await
         .unwrap_or_default()
 }
@@ -132,21 +127,12 @@ pub fn watch_recovery(
 /// One employee per hire, one succeeded run per hire, nothing else, nothing stuck.
 pub async fn assert_exactly_once(cluster: &TestCluster, store: &Store) {
     let runs = all_runs(store, None).await;
-    let stuck: Vec<(&String, RunStatus)> = runs
-        .iter()
-        .filter(|r| !r.status.is_finished())
-        .map(|r| (&r.id, r.status))
-        .collect();
-    assert!(
-        stuck.is_empty(),
-        "runs not finished after every hire succeeded: {stuck:?}"
-    );
+    let stuck: Vec<(&String, RunStatus)> =
+        runs.iter().filter(|r| !r.status.is_finished()).map(|r| (&r.id, r.status)).collect();
+    assert!(stuck.is_empty(), "runs not finished after every hire succeeded: {stuck:?}");
     let mut per_app: BTreeMap<String, Vec<&RunSummary>> = BTreeMap::new();
     for run in &runs {
-        per_app
-            .entry(run.application_id.clone().unwrap_or_default())
-            .or_default()
-            .push(run);
+        per_app.entry(run.application_id.clone().unwrap_or_default()).or_default().push(run);
     }
     for app in cluster.hires.keys() {
         let runs = per_app.remove(&app.to_string()).unwrap_or_default();
@@ -159,37 +145,21 @@ pub async fn assert_exactly_once(cluster: &TestCluster, store: &Store) {
     // The sandbox's seeded data has hires of its own: they too get exactly one run.
     for (app, runs) in &per_app {
         let summary: Vec<(&str, Option<&str>)> = runs.iter().map(|r| (r.status.as_str(), r.node.as_deref())).collect();
-        assert_eq!(
-            runs.len(),
-            1,
-            "seeded application {app}: expected exactly one run, found {summary:?}"
-        );
+        assert_eq!(runs.len(), 1, "seeded application {app}: expected exactly one run, found {summary:?}");
     }
 
-    let employees = cluster
-        .read(&format!("{}/bamboohr/_control/employees", cluster.sandbox.url))
-        .await;
+    let employees = cluster.read(&format!("{}/bamboohr/_control/employees", cluster.sandbox.url)).await;
     let mut per_email: BTreeMap<String, usize> = BTreeMap::new();
     for employee in employees.as_array().into_iter().flatten() {
-        if let Some(email) = employee
-            .get("workEmail")
-            .and_then(Value::as_str)
-            .filter(|e| e.ends_with(EMAIL_DOMAIN))
-        {
+        if let Some(email) = employee.get("workEmail").and_then(Value::as_str).filter(|e| e.ends_with(EMAIL_DOMAIN)) {
             *per_email.entry(email.to_lowercase()).or_default() += 1;
         }
     }
     for (app, email) in &cluster.hires {
         let count = per_email.remove(email).unwrap_or_default();
-        assert_eq!(
-            count, 1,
-            "application {app}: expected exactly one BambooHR employee with {email}, found {count}"
-        );
+        assert_eq!(count, 1, "application {app}: expected exactly one BambooHR employee with {email}, found {count}");
     }
-    assert!(
-        per_email.is_empty(),
-        "BambooHR employees nobody was hired for: {per_email:?}"
-    );
+    assert!(per_email.is_empty(), "BambooHR employees nobody was hired for: {per_email:?}");
 }
 
 /// The recipe's poll cursor, as each live node's `/api/recipes` shows it, covers the Greenhouse
@@ -212,10 +182,8 @@ pub async fn assert_cursor_caught_up(cluster: &TestCluster, dead: &str) {
                 .unwrap_or(Value::Null);
             let owner = state.get("lease_owner").and_then(Value::as_str);
             assert_ne!(owner, Some(dead), "{}: the dead node still holds the poll trigger: {state}", node.name);
-            let until = state
-                .pointer("/cursor/until")
-                .and_then(Value::as_str)
-                .and_then(|u| u.parse::<DateTime<Utc>>().ok());
+            let until =
+                state.pointer("/cursor/until").and_then(Value::as_str).and_then(|u| u.parse::<DateTime<Utc>>().ok());
             let seen = state
                 .pointer("/cursor/seen")
                 .and_then(Value::as_array)

@@ -23,14 +23,8 @@ impl PrivatePostgres {
             eprintln!("skipping: no /usr/lib/postgresql/*/bin/initdb on this machine");
             return None;
         };
-        let dir = tempfile::Builder::new()
-            .prefix("hirewire-pg-")
-            .tempdir()
-            .expect("temp dir");
-        let chown = Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(dir.path())
-            .status();
+        let dir = tempfile::Builder::new().prefix("hirewire-pg-").tempdir().expect("temp dir");
+        let chown = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status();
         if !chown.is_ok_and(|s| s.success()) {
             eprintln!("skipping: cannot hand {} to the postgres OS user", dir.path().display());
             return None;
@@ -40,40 +34,16 @@ impl PrivatePostgres {
         let data = cluster.data_dir();
         let init = cluster.as_postgres(
             &cluster.bin.join("initdb"),
-            &[
-                "-D",
-                path_str(&data),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-                "-E",
-                "UTF8",
-            ],
+            &["-D", path_str(&data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"],
         );
-        assert!(
-            init.status.success(),
-            "initdb failed: {}",
-            String::from_utf8_lossy(&init.stderr)
-        );
+        assert!(init.status.success(), "initdb failed: {}", String::from_utf8_lossy(&init.stderr));
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c max_connections=200",
             path_str(cluster.dir.path())
         );
         let log = cluster.dir.path().join("postgres.log");
-        let start = cluster.pg_ctl(&[
-            "-D",
-            path_str(&data),
-            "-o",
-            &options,
-            "-l",
-            path_str(&log),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ]);
+        let start =
+            cluster.pg_ctl(&["-D", path_str(&data), "-o", &options, "-l", path_str(&log), "-w", "-t", "60", "start"]);
         assert!(
             start.status.success(),
             "pg_ctl start failed: {}\n{}",
@@ -97,18 +67,8 @@ impl PrivatePostgres {
         let data = self.data_dir();
         // `-l` again: without it the new server would write to (and hold open) our output pipe.
         let log = self.dir.path().join("postgres.log");
-        let out = self.pg_ctl(&[
-            "-D",
-            path_str(&data),
-            "-l",
-            path_str(&log),
-            "-m",
-            "fast",
-            "-w",
-            "-t",
-            "60",
-            "restart",
-        ]);
+        let out =
+            self.pg_ctl(&["-D", path_str(&data), "-l", path_str(&log), "-m", "fast", "-w", "-t", "60", "restart"]);
         assert!(
             out.status.success(),
             "pg_ctl restart failed: {}\n{}",

@@ -10,11 +10,7 @@ use std::time::{Duration, Instant};
 /// A free loopback port (bound, then released for the process about to use it).
 #[must_use]
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .local_addr()
-        .expect("addr")
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("addr").port()
 }
 
 /// A child process, killed when dropped.
@@ -43,11 +39,7 @@ impl Process {
         logs: &Path,
     ) -> Self {
         let log = logs.join(format!("{name}.log"));
-        let out = File::options()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .expect("open log file");
+        let out = File::options().create(true).append(true).open(&log).expect("open log file");
         let err = out.try_clone().expect("clone log file");
         let child = Command::new(binary)
             .args(args)
@@ -58,12 +50,7 @@ impl Process {
             .stderr(err)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {name}: {e}"));
-        let mut process = Self {
-            name: name.to_owned(),
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-            log,
-        };
+        let mut process = Self { name: name.to_owned(), url: format!("http://127.0.0.1:{port}"), child, log };
         process.wait_ready(ready_path, Duration::from_secs(60)).await;
         process
     }
@@ -73,26 +60,13 @@ impl Process {
         let deadline = Instant::now() + timeout;
         loop {
             if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "{} exited with {status} before it was ready:\n{}",
-                    self.name,
-                    self.log_tail()
-                );
+                panic!("{} exited with {status} before it was ready:\n{}", self.name, self.log_tail());
             }
-            let answer = http
-                .get(format!("{}{path}", self.url))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await;
+            let answer = http.get(format!("{}{path}", self.url)).timeout(Duration::from_secs(2)).send().await;
             if answer.is_ok_and(|r| r.status().is_success()) {
                 return;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{} not ready within {timeout:?}:\n{}",
-                self.name,
-                self.log_tail()
-            );
+            assert!(Instant::now() < deadline, "{} not ready within {timeout:?}:\n{}", self.name, self.log_tail());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -114,12 +88,7 @@ impl Process {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait") {
-                assert!(
-                    status.success(),
-                    "{} exited with {status} after SIGTERM:\n{}",
-                    self.name,
-                    self.log_tail()
-                );
+                assert!(status.success(), "{} exited with {status} after SIGTERM:\n{}", self.name, self.log_tail());
                 return;
             }
             assert!(
@@ -151,9 +120,5 @@ impl Drop for Process {
 pub fn log_tail(path: &Path, lines: usize) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
-    format!(
-        "--- {} ---\n{}",
-        path.display(),
-        all[all.len().saturating_sub(lines)..].join("\n")
-    )
+    format!("--- {} ---\n{}", path.display(), all[all.len().saturating_sub(lines)..].join("\n"))
 }

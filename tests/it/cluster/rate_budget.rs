@@ -14,10 +14,7 @@ const LIMIT: u64 = 8;
 
 fn node_connection(base: &str, cluster: &ClusterView) -> Arc<dyn Connection> {
     let registry = hirewire_connectors::all();
-    let greenhouse = registry
-        .iter()
-        .find(|d| d.name == "greenhouse")
-        .expect("greenhouse connector");
+    let greenhouse = registry.iter().find(|d| d.name == "greenhouse").expect("greenhouse connector");
     (greenhouse.connect)(ConnectionSettings {
         name: "greenhouse".into(),
         config: json!({
@@ -44,18 +41,8 @@ async fn two_nodes_sharing_a_credential_stay_under_its_budget_together() {
     let server = TestServer::serve(listener, app);
     let http = reqwest::Client::new();
     let control = |path: &str, body: Value| {
-        let request = http
-            .post(format!("{}/greenhouse/_control{path}", server.url()))
-            .json(&body);
-        async move {
-            request
-                .send()
-                .await
-                .expect("control")
-                .json::<Value>()
-                .await
-                .expect("control json")
-        }
+        let request = http.post(format!("{}/greenhouse/_control{path}", server.url())).json(&body);
+        async move { request.send().await.expect("control").json::<Value>().await.expect("control json") }
     };
     control("/settings", json!({"rate_limit": LIMIT, "window_secs": 1})).await;
     let job = control("/jobs", json!({"name": "Budget Engineer"})).await;
@@ -92,16 +79,8 @@ async fn two_nodes_sharing_a_credential_stay_under_its_budget_together() {
         .await
         .expect("json");
     let throttled = requests.pointer("/counters/throttled").and_then(Value::as_u64);
-    assert_eq!(
-        throttled,
-        Some(0),
-        "the fake answered 429s: {}",
-        requests.get("counters").unwrap_or(&Value::Null)
-    );
+    assert_eq!(throttled, Some(0), "the fake answered 429s: {}", requests.get("counters").unwrap_or(&Value::Null));
     // 24 calls at 8 per window need at least 3 windows: the budget was used, not dodged.
-    assert!(
-        elapsed >= Duration::from_millis(1500),
-        "24 calls at {LIMIT}/s took only {elapsed:?}"
-    );
+    assert!(elapsed >= Duration::from_millis(1500), "24 calls at {LIMIT}/s took only {elapsed:?}");
     println!("2 nodes x {CALLS_PER_NODE} calls at {LIMIT} requests/s shared: {elapsed:.1?}, 0 x 429");
 }

@@ -83,16 +83,8 @@ impl TestCluster {
 
     /// GETs `url` as JSON.
     pub async fn read(&self, url: &str) -> Value {
-        let response = self
-            .http
-            .get(url)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-        response
-            .json()
-            .await
-            .unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
+        let response = self.http.get(url).send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        response.json().await.unwrap_or_else(|e| panic!("GET {url}: not JSON: {e}"))
     }
 
     /// Hires `count` new candidates in Greenhouse. Every other hire's webhook goes to one of
@@ -142,7 +134,8 @@ impl TestCluster {
         let targets = self.webhook_targets();
         let mut tasks = tokio::task::JoinSet::new();
         for (n, app) in apps.iter().enumerate().filter(|(n, _)| n % 2 == 0) {
-            let (http, sandbox, url) = (self.http.clone(), self.sandbox.url.clone(), targets[n % targets.len()].clone());
+            let (http, sandbox, url) =
+                (self.http.clone(), self.sandbox.url.clone(), targets[n % targets.len()].clone());
             let app = *app;
             tasks.spawn(async move { send_webhook(&http, &sandbox, &url, app).await });
             if tasks.len() >= HIRES_IN_FLIGHT {
@@ -183,11 +176,7 @@ impl TestCluster {
                 .await
                 .and_then(reqwest::Response::error_for_status)
                 .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-            next = response
-                .headers()
-                .get("link")
-                .and_then(|v| v.to_str().ok())
-                .and_then(next_link);
+            next = response.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
             let page: Vec<Value> = response.json().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
             for application in page {
                 let id = application.get("id").and_then(Value::as_i64).expect("application id");
@@ -220,12 +209,7 @@ fn next_link(header: &str) -> Option<String> {
 }
 
 async fn post_json(http: &reqwest::Client, url: &str, body: &Value) -> Value {
-    let response = http
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    let response = http.post(url).json(body).send().await.unwrap_or_else(|e| panic!("POST {url}: {e}"));
     let status = response.status();
     let value: Value = response.json().await.unwrap_or(Value::Null);
     assert!(status.is_success(), "POST {url}: {status} {value}");
@@ -244,19 +228,10 @@ async fn hire_one(http: &reqwest::Client, sandbox: &str, job: i64, n: usize, web
                 "email_addresses": [{"value": email, "type": "work"}]}),
     )
     .await;
-    let application = post_json(
-        http,
-        &control("/applications"),
-        &json!({"candidate_id": id(&candidate), "job_id": job}),
-    )
-    .await;
+    let application =
+        post_json(http, &control("/applications"), &json!({"candidate_id": id(&candidate), "job_id": job})).await;
     let app = id(&application);
-    post_json(
-        http,
-        &control("/offers"),
-        &json!({"application_id": app, "starts_on": "2027-03-01"}),
-    )
-    .await;
+    post_json(http, &control("/offers"), &json!({"application_id": app, "starts_on": "2027-03-01"})).await;
     post_json(http, &control(&format!("/applications/{app}/hire")), &json!({})).await;
     if let Some(url) = webhook {
         send_webhook(http, sandbox, &url, app).await;

@@ -87,11 +87,16 @@ async fn an_hr_api_outage_is_retried_durably_until_it_recovers(db: Db) {
     for (i, email) in emails.iter().enumerate() {
         apps.push(sandbox.hire("Outage", &format!("Hire{i}"), email).await);
     }
-    sandbox.inject_fault("bamboohr", json!({ "path_prefix": "/api", "status": 500, "for_ms": outage.as_millis() })).await;
+    sandbox
+        .inject_fault("bamboohr", json!({ "path_prefix": "/api", "status": 500, "for_ms": outage.as_millis() }))
+        .await;
     let daemon = start(&project, &sandbox, "node-a").await;
     let store = project.store().await;
     for app in &apps {
-        assert_eq!(sandbox.send_webhook(&format!("http://{}", daemon.addr), "hire_candidate", *app, 1).await, vec![200]);
+        assert_eq!(
+            sandbox.send_webhook(&format!("http://{}", daemon.addr), "hire_candidate", *app, 1).await,
+            vec![200]
+        );
     }
     // Every upsert has failed at least once: crash, and let another node take over the retries.
     wait_until_every_upsert_is_retrying(&store, &apps).await;
@@ -116,8 +121,13 @@ async fn an_hr_api_outage_is_retried_durably_until_it_recovers(db: Db) {
             .find(|line| line.contains("bamboohr.upsert_employee") && line.contains("succeeded"))
             .unwrap_or_else(|| panic!("no upsert row in `runs show`:\n{shown}"));
         let cells: Vec<&str> = row.split(['│', '┆']).map(str::trim).filter(|c| !c.is_empty()).collect();
-        assert_eq!(cells[..4], ["employee", "bamboohr.upsert_employee", "succeeded", &employee.attempts.to_string()], "{row}");
-        let json: Value = serde_json::from_str(&runs_show(&binary, &project, &sandbox, &summary.id, true)).expect("runs show --json");
+        assert_eq!(
+            cells[..4],
+            ["employee", "bamboohr.upsert_employee", "succeeded", &employee.attempts.to_string()],
+            "{row}"
+        );
+        let json: Value =
+            serde_json::from_str(&runs_show(&binary, &project, &sandbox, &summary.id, true)).expect("runs show --json");
         let shown_step = json["steps"].as_array().and_then(|s| s.iter().find(|s| s["id"] == "employee")).cloned();
         assert_eq!(shown_step.map(|s| s["attempts"].clone()), Some(json!(employee.attempts)), "{json}");
     }
@@ -127,7 +137,12 @@ async fn an_hr_api_outage_is_retried_durably_until_it_recovers(db: Db) {
     for email in &emails {
         assert_eq!(sandbox.bamboohr_employees_with(email).await, 1, "{email}: one employee");
     }
-    let announced = sandbox.slack_messages().await.iter().filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with("Outage Hire"))).count();
+    let announced = sandbox
+        .slack_messages()
+        .await
+        .iter()
+        .filter(|m| m["text"].as_str().is_some_and(|t| t.starts_with("Outage Hire")))
+        .count();
     assert_eq!(announced, apps.len(), "each hire announced once");
     project.cleanup().await;
 }
@@ -159,7 +174,8 @@ fn runs_show(binary: &std::path::Path, project: &TestProject, sandbox: &Sandbox,
     if json {
         command.arg("--json");
     }
-    let output = command.envs(sandbox.env_overrides(&project.url)).env_remove("RUST_LOG").output().expect("run hirewire");
+    let output =
+        command.envs(sandbox.env_overrides(&project.url)).env_remove("RUST_LOG").output().expect("run hirewire");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "runs show: {}\n{stdout}", String::from_utf8_lossy(&output.stderr));
     stdout
@@ -199,7 +215,8 @@ async fn permanent_error_fails_once_and_fires_on_error(db: Db) {
     assert_eq!(creates[0]["body"]["department"], "Enginering");
     // The on_error action's request: one message to #hr-automation carrying the run's error.
     let hr_automation = sandbox.slack_channel_id("hr-automation").await;
-    let alerts: Vec<Value> = sandbox.slack_messages().await.into_iter().filter(|m| m["channel"] == hr_automation.as_str()).collect();
+    let alerts: Vec<Value> =
+        sandbox.slack_messages().await.into_iter().filter(|m| m["channel"] == hr_automation.as_str()).collect();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0]["text"], json!(format!("hired failed: {expected}")));
     assert_eq!(sandbox.bamboohr_employees_with("dorothy.vaughan@acme.example").await, 0);

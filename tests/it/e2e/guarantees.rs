@@ -37,7 +37,8 @@ async fn webhook_poll_and_retry_make_one_employee(db: Db) {
     assert_eq!(runs.len(), 2);
     assert_eq!(sandbox.bamboohr_employees_with("katherine.johnson@acme.example").await, 1, "one employee");
     let trigger = store.get_run(&runs[1].id).await.expect("get").expect("run");
-    let payload = trigger.steps.iter().find(|s| s.step_id == "trigger").and_then(|s| s.output.clone()).unwrap_or(Value::Null);
+    let payload =
+        trigger.steps.iter().find(|s| s.step_id == "trigger").and_then(|s| s.output.clone()).unwrap_or(Value::Null);
     assert_eq!(payload["candidate"]["first_name"], json!("Katherine"), "the trigger output is the documented shape");
     project.cleanup().await;
 }
@@ -79,7 +80,11 @@ async fn killing_the_daemon_at_random_points_loses_nothing(db: Db) {
     let runs = wait_for_finished(&store, "hired", apps.len(), Duration::from_secs(120)).await;
     daemon.stop().await;
     assert_eq!(runs.len(), apps.len(), "one run per hire");
-    assert!(runs.iter().all(|r| r.status == RunStatus::Succeeded), "{:?}", runs.iter().map(|r| (&r.status, &r.error)).collect::<Vec<_>>());
+    assert!(
+        runs.iter().all(|r| r.status == RunStatus::Succeeded),
+        "{:?}",
+        runs.iter().map(|r| (&r.status, &r.error)).collect::<Vec<_>>()
+    );
     for (i, _) in apps.iter().enumerate() {
         assert_eq!(sandbox.bamboohr_employees_with(&format!("hire{i}@acme.example")).await, 1, "hire {i}");
     }
@@ -110,9 +115,14 @@ steps:
     let id = |v: &Value| v.get("id").and_then(Value::as_i64).expect("id");
     let job = sandbox.post("/greenhouse/_control/jobs", json!({ "name": "Engineer" })).await;
     let candidate = sandbox
-        .post("/greenhouse/_control/candidates", json!({ "first_name": "Annie", "last_name": "Easley", "email_addresses": [] }))
+        .post(
+            "/greenhouse/_control/candidates",
+            json!({ "first_name": "Annie", "last_name": "Easley", "email_addresses": [] }),
+        )
         .await;
-    let app = id(&sandbox.post("/greenhouse/_control/applications", json!({ "candidate_id": id(&candidate), "job_id": id(&job) })).await);
+    let app = id(&sandbox
+        .post("/greenhouse/_control/applications", json!({ "candidate_id": id(&candidate), "job_id": id(&job) }))
+        .await);
     let url = format!("http://{}", daemon.addr);
     for stage in ["Onsite", "Offer"] {
         sandbox.post(&format!("/greenhouse/_control/applications/{app}/move"), json!({ "to_stage_name": stage })).await;

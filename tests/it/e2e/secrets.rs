@@ -171,11 +171,8 @@ impl Drop for DaemonProcess {
 }
 
 fn environment(sandbox: &Sandbox, database_url: &str, listen: &str) -> Vec<(String, String)> {
-    let mut env: Vec<(String, String)> = sandbox
-        .env_overrides(database_url)
-        .into_iter()
-        .filter(|(k, _)| k.ends_with("_URL"))
-        .collect();
+    let mut env: Vec<(String, String)> =
+        sandbox.env_overrides(database_url).into_iter().filter(|(k, _)| k.ends_with("_URL")).collect();
     env.extend(SECRETS.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     env.push(("HIREWIRE_LISTEN".into(), listen.to_owned()));
     env.push(("RUST_LOG".into(), "debug".into()));
@@ -193,7 +190,11 @@ async fn require_credentials(sandbox: &Sandbox, http: &reqwest::Client) {
             json!({ "client_id": secret("GREENHOUSE_CLIENT_ID"), "client_secret": secret("GREENHOUSE_CLIENT_SECRET") }),
         ),
         ("bamboohr", reqwest::Method::PUT, json!({ "api_key": secret("BAMBOOHR_API_KEY") })),
-        ("hibob", reqwest::Method::PUT, json!({ "service_user_id": secret("HIBOB_SERVICE_USER_ID"), "token": secret("HIBOB_TOKEN") })),
+        (
+            "hibob",
+            reqwest::Method::PUT,
+            json!({ "service_user_id": secret("HIBOB_SERVICE_USER_ID"), "token": secret("HIBOB_TOKEN") }),
+        ),
         (
             "personio",
             reqwest::Method::PUT,
@@ -202,7 +203,8 @@ async fn require_credentials(sandbox: &Sandbox, http: &reqwest::Client) {
         ("slack", reqwest::Method::PUT, json!({ "token": secret("SLACK_BOT_TOKEN") })),
     ] {
         let url = format!("{}/{connector}/_control/settings", sandbox.url());
-        let mut current: Map<String, Value> = http.get(&url).send().await.expect("settings").json().await.expect("settings JSON");
+        let mut current: Map<String, Value> =
+            http.get(&url).send().await.expect("settings").json().await.expect("settings JSON");
         current.extend(settings.as_object().cloned().unwrap_or_default());
         let answer = http.request(method, &url).json(&current).send().await.expect("set settings");
         assert!(answer.status().is_success(), "{connector} settings: {}", answer.text().await.unwrap_or_default());
@@ -232,7 +234,8 @@ async fn secrets_never_leak(db: Db) {
     project.write_recipe("everywhere.yaml", RECIPE);
     for example in std::fs::read_dir(hirewire_tests::workspace_root().join("recipes")).expect("example recipes") {
         let path = example.expect("entry").path();
-        std::fs::copy(&path, project.dir.path().join("recipes").join(path.file_name().expect("name"))).expect("copy recipe");
+        std::fs::copy(&path, project.dir.path().join("recipes").join(path.file_name().expect("name")))
+            .expect("copy recipe");
     }
     let listen = std::net::TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").to_string();
     let daemon_url = format!("http://{listen}");
@@ -249,13 +252,19 @@ async fn secrets_never_leak(db: Db) {
     let mut daemon = start_daemon(&binary, &project, &env, &log_path, &daemon_url, &http).await;
     let store = project.store().await;
     let first = sandbox.hire("Secret", "Keeper", "secret.keeper@acme.example").await;
-    assert_eq!(send_hire_webhook(&sandbox, &daemon_url, first, secret("GREENHOUSE_WEBHOOK_SECRET"), "hire-1").await, json!([200]));
+    assert_eq!(
+        send_hire_webhook(&sandbox, &daemon_url, first, secret("GREENHOUSE_WEBHOOK_SECRET"), "hire-1").await,
+        json!([200])
+    );
     wait_for_finished(&store, "everywhere", 1, Duration::from_secs(90)).await;
     // A forged delivery (401), revoked Greenhouse tokens (the next call re-authenticates), another hire.
     assert_eq!(send_hire_webhook(&sandbox, &daemon_url, first, "not-the-secret", "forged").await, json!([401]));
     sandbox.post("/greenhouse/_control/tokens/revoke", json!({})).await;
     let second = sandbox.hire("Vault", "Holder", "vault.holder@acme.example").await;
-    assert_eq!(send_hire_webhook(&sandbox, &daemon_url, second, secret("GREENHOUSE_WEBHOOK_SECRET"), "hire-2").await, json!([200]));
+    assert_eq!(
+        send_hire_webhook(&sandbox, &daemon_url, second, secret("GREENHOUSE_WEBHOOK_SECRET"), "hire-2").await,
+        json!([200])
+    );
     let everywhere = wait_for_finished(&store, "everywhere", 2, Duration::from_secs(90)).await;
     assert_eq!(everywhere.len(), 2, "{everywhere:?}");
     // The example recipes ran too (the hire webhooks, the reconciling polls of the seeded data).
@@ -263,24 +272,29 @@ async fn secrets_never_leak(db: Db) {
     let outcomes: Vec<(&str, RunStatus, Option<&str>)> =
         runs.iter().map(|r| (r.recipe.as_str(), r.status, r.error.as_deref())).collect();
     assert!(
-        outcomes.iter().any(|(r, s, e)| *r == "everywhere" && *s == RunStatus::Failed && e.is_some_and(|e| e.contains(": 401 "))),
+        outcomes
+            .iter()
+            .any(|(r, s, e)| *r == "everywhere" && *s == RunStatus::Failed && e.is_some_and(|e| e.contains(": 401 "))),
         "the injected 401 failed a run: {outcomes:?}"
     );
     assert!(outcomes.iter().any(|(r, s, _)| *r == "everywhere" && *s == RunStatus::Succeeded), "{outcomes:?}");
 
     let mut outputs: Vec<(String, String)> = Vec::new();
     let bearer = format!("Bearer {}", secret("HIREWIRE_API_TOKEN"));
-    let mut paths = vec!["/api/runs".to_owned(), "/api/recipes".to_owned(), "/api/nodes".to_owned(), "/metrics".to_owned()];
+    let mut paths =
+        vec!["/api/runs".to_owned(), "/api/recipes".to_owned(), "/api/nodes".to_owned(), "/metrics".to_owned()];
     paths.extend(["/healthz", "/readyz", "/"].map(str::to_owned));
     paths.extend(runs.iter().map(|r| format!("/api/runs/{}", r.id)));
     for path in &paths {
-        let answer = http.get(format!("{daemon_url}{path}")).header("authorization", &bearer).send().await.expect("API");
+        let answer =
+            http.get(format!("{daemon_url}{path}")).header("authorization", &bearer).send().await.expect("API");
         let status = answer.status();
         let body = answer.text().await.unwrap_or_default();
         assert!(status.is_success(), "GET {path}: {status} {body}");
         outputs.push((format!("GET {path}"), body));
     }
-    let refused = http.get(format!("{daemon_url}/api/runs")).header("authorization", "Bearer wrong").send().await.expect("API");
+    let refused =
+        http.get(format!("{daemon_url}/api/runs")).header("authorization", "Bearer wrong").send().await.expect("API");
     assert_eq!(refused.status(), 401);
     outputs.push(("GET /api/runs with a wrong token".into(), refused.text().await.unwrap_or_default()));
     assert!(outputs[0].1.contains(&runs[0].id), "the API lists the runs: {}", outputs[0].1);
@@ -390,14 +404,18 @@ async fn database_contents(db: Db, url: &str) -> Vec<(String, String)> {
                 .filter_map(|suffix| {
                     let file = PathBuf::from(format!("{}{suffix}", path.display()));
                     let bytes = std::fs::read(&file).ok()?;
-                    Some((format!("the database file {}", file.display()), String::from_utf8_lossy(&bytes).into_owned()))
+                    Some((
+                        format!("the database file {}", file.display()),
+                        String::from_utf8_lossy(&bytes).into_owned(),
+                    ))
                 })
                 .collect()
         }
         Db::Postgres => {
             // pg_dump does not know sqlx's URL options (`?statement-cache-capacity=...`).
             let plain = url.split('?').next().expect("url");
-            let dump = Command::new("pg_dump").args(["--data-only", "--no-owner", plain]).output().expect("run pg_dump");
+            let dump =
+                Command::new("pg_dump").args(["--data-only", "--no-owner", plain]).output().expect("run pg_dump");
             assert!(dump.status.success(), "pg_dump: {}", String::from_utf8_lossy(&dump.stderr));
             let text = String::from_utf8_lossy(&dump.stdout).into_owned();
             assert!(text.contains("COPY public.runs"), "the dump has the runs table");

@@ -83,7 +83,10 @@ steps:
     let runs = wait_for_finished(&store, "hired", 2, Duration::from_secs(30)).await;
     let retry = runs.iter().find(|r| Some(r.id.as_str()) == retried["run_id"].as_str()).expect("retry run");
     assert_eq!(retry.status, RunStatus::Succeeded);
-    assert_eq!(retry.retry_of.as_deref(), Some(runs.iter().find(|r| r.retry_of.is_none()).expect("original").id.as_str()));
+    assert_eq!(
+        retry.retry_of.as_deref(),
+        Some(runs.iter().find(|r| r.retry_of.is_none()).expect("original").id.as_str())
+    );
     assert_eq!(backend.employees.lock().unwrap().len(), 1, "a retried upsert never makes a second employee");
 
     let missing = http.get(format!("{base}/api/runs/nope")).bearer_auth(TOKEN).send().await.expect("GET");

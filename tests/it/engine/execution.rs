@@ -100,8 +100,7 @@ async fn permanent_error_fires_on_error_once(db: Db) {
     assert_eq!(runs[0].status, RunStatus::Failed);
     let error = runs[0].error.clone().expect("error recorded");
     assert_eq!(
-        error,
-        "step `first`: memory.record: 409 department 'Enginering' is not an existing option",
+        error, "step `first`: memory.record: 409 department 'Enginering' is not an existing option",
         "the remote's message reaches the run history"
     );
     assert_eq!(backend.calls_of("first").len(), 1, "a permanent error is not retried");

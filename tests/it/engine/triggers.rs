@@ -62,10 +62,8 @@ async fn webhook_redelivery_and_reconciling_poll_make_one_run(db: Db) {
     let runs = wait_for_finished(&store, "hired", 1, Duration::from_secs(30)).await;
     // Give the reconciling poll time to run at least once.
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let runs_after = store
-        .list_runs(&RunFilter { recipe: Some("hired".into()), ..RunFilter::default() })
-        .await
-        .expect("list");
+    let runs_after =
+        store.list_runs(&RunFilter { recipe: Some("hired".into()), ..RunFilter::default() }).await.expect("list");
     daemon.stop().await;
     assert_eq!(runs.len(), 1);
     assert_eq!(runs_after.len(), 1, "webhook x3 + new delivery id + poll = one run");
@@ -81,7 +79,8 @@ async fn paging_poll_and_edits_keep_the_cursor(db: Db) {
     project.write_recipe("sync.yaml", &recipe("sync", "poll", "first version"));
     let backend = Backend::get(&bucket);
     for i in 0..250 {
-        backend.push_event(memory::event(&format!("ev:{i}"), json!({ "application_id": i, "email": format!("p{i}@x") })));
+        backend
+            .push_event(memory::event(&format!("ev:{i}"), json!({ "application_id": i, "email": format!("p{i}@x") })));
     }
     let daemon = project.start("n1", vec![memory::descriptor()]).await;
     let store = project.store().await;

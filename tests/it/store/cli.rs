@@ -14,11 +14,7 @@ use super::hired_run;
 /// Runs `hirewire --dir DIR ARGS...`; returns (exit code, stdout, stderr).
 fn hirewire(binary: &Path, dir: &Path, args: &[&str], database_url: Option<&str>) -> (i32, String, String) {
     let mut command = Command::new(binary);
-    command
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("HIREWIRE_DATABASE_URL");
+    command.arg("--dir").arg(dir).args(args).env_remove("HIREWIRE_DATABASE_URL");
     if let Some(url) = database_url {
         command.env("HIREWIRE_DATABASE_URL", url);
     }
@@ -48,36 +44,18 @@ fn project_with_runs() -> (tempfile::TempDir, String, String) {
     let (failed, succeeded) = runtime.block_on(async {
         let store = Store::open(&url).await.expect("open");
         store.set_recipe_concurrency("hired", 5).await.unwrap();
-        store
-            .enqueue_runs(&[hired_run("hired", 42, 420), hired_run("hired", 43, 430)])
-            .await
-            .unwrap();
+        store.enqueue_runs(&[hired_run("hired", 42, 420), hired_run("hired", 43, 430)]).await.unwrap();
         let mut claimed = store.claim_runs("node-1", 5, Duration::from_secs(60)).await.unwrap();
         claimed.sort_by_key(|run| run.candidate_id.clone());
         let (first, second) = (claimed[0].lease(), claimed[1].lease());
         let input = json!({"workEmail": "ada42@example.com", "firstName": "Ada42"});
-        store
-            .start_step(&first, "employee", "bamboohr.upsert_employee", &input)
-            .await
-            .unwrap();
+        store.start_step(&first, "employee", "bamboohr.upsert_employee", &input).await.unwrap();
         let output = StepOutcome::Succeeded(json!({"id": "e1", "created": true}));
-        store
-            .finish_step(&first, "employee", "bamboohr.upsert_employee", &output, 1)
-            .await
-            .unwrap();
-        store
-            .start_step(&first, "notify", "slack.post_message", &json!({"channel": "#people"}))
-            .await
-            .unwrap();
+        store.finish_step(&first, "employee", "bamboohr.upsert_employee", &output, 1).await.unwrap();
+        store.start_step(&first, "notify", "slack.post_message", &json!({"channel": "#people"})).await.unwrap();
         let failed = StepOutcome::Failed("Slack: channel_not_found".into());
-        store
-            .finish_step(&first, "notify", "slack.post_message", &failed, 3)
-            .await
-            .unwrap();
-        store
-            .finish_run(&first, RunStatus::Failed, Some("step notify: Slack: channel_not_found"))
-            .await
-            .unwrap();
+        store.finish_step(&first, "notify", "slack.post_message", &failed, 3).await.unwrap();
+        store.finish_run(&first, RunStatus::Failed, Some("step notify: Slack: channel_not_found")).await.unwrap();
         store.finish_run(&second, RunStatus::Succeeded, None).await.unwrap();
         store.close().await;
         (first.run_id, second.run_id)
@@ -93,30 +71,11 @@ fn runs_list_and_show_print_stable_json_and_tables() {
     let (code, stdout, stderr) = hirewire(&binary, dir.path(), &["runs", "list", "--json"], None);
     assert_eq!(code, 0, "{stderr}");
     let list = json_of(&stdout);
-    let ids: Vec<&str> = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["id"].as_str().unwrap())
-        .collect();
+    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2);
     assert!(ids.contains(&failed.as_str()) && ids.contains(&succeeded.as_str()));
-    let run = list
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == json!(failed))
-        .unwrap();
-    for key in [
-        "id",
-        "recipe",
-        "status",
-        "started_at",
-        "finished_at",
-        "trigger_event",
-        "candidate_id",
-        "error",
-    ] {
+    let run = list.as_array().unwrap().iter().find(|r| r["id"] == json!(failed)).unwrap();
+    for key in ["id", "recipe", "status", "started_at", "finished_at", "trigger_event", "candidate_id", "error"] {
         assert!(run.get(key).is_some(), "runs list --json lacks `{key}`: {run}");
     }
     assert_eq!(run["recipe"], "hired");
@@ -128,33 +87,16 @@ fn runs_list_and_show_print_stable_json_and_tables() {
     let filtered = |args: &[&str]| {
         let (code, stdout, stderr) = hirewire(&binary, dir.path(), args, None);
         assert_eq!(code, 0, "{args:?}: {stderr}");
-        json_of(&stdout)
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["id"].as_str().unwrap().to_owned())
-            .collect::<Vec<_>>()
+        json_of(&stdout).as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
     };
-    assert_eq!(
-        filtered(&["runs", "list", "--status", "failed", "--recipe", "hired", "--json"]),
-        [failed.as_str()]
-    );
-    assert_eq!(
-        filtered(&["runs", "list", "--candidate", "43", "--json"]),
-        [succeeded.as_str()]
-    );
-    assert_eq!(
-        filtered(&["runs", "list", "--since", "24h", "--limit", "1", "--json"]).len(),
-        1
-    );
+    assert_eq!(filtered(&["runs", "list", "--status", "failed", "--recipe", "hired", "--json"]), [failed.as_str()]);
+    assert_eq!(filtered(&["runs", "list", "--candidate", "43", "--json"]), [succeeded.as_str()]);
+    assert_eq!(filtered(&["runs", "list", "--since", "24h", "--limit", "1", "--json"]).len(), 1);
     assert!(filtered(&["runs", "list", "--recipe", "nope", "--json"]).is_empty());
 
     let (code, table, _) = hirewire(&binary, dir.path(), &["runs", "list", "--since", "7d"], None);
     assert_eq!(code, 0);
-    assert!(
-        table.contains("STATUS") && table.contains("failed") && table.contains("succeeded"),
-        "{table}"
-    );
+    assert!(table.contains("STATUS") && table.contains("failed") && table.contains("succeeded"), "{table}");
     let (code, _, stderr) = hirewire(&binary, dir.path(), &["runs", "list", "--since", "yesterday-ish"], None);
     assert_eq!(code, 2, "a bad --since is a usage error");
     assert!(stderr.contains("24h or 7d"), "{stderr}");
@@ -177,10 +119,7 @@ fn runs_list_and_show_print_stable_json_and_tables() {
 
     let (code, table, _) = hirewire(&binary, dir.path(), &["runs", "show", &failed], None);
     assert_eq!(code, 0);
-    assert!(
-        table.contains("channel_not_found") && table.contains("ada42@example.com"),
-        "{table}"
-    );
+    assert!(table.contains("channel_not_found") && table.contains("ada42@example.com"), "{table}");
 
     let (code, _, stderr) = hirewire(&binary, dir.path(), &["runs", "show", "no-such-run"], None);
     assert_eq!(code, 1);
@@ -194,23 +133,13 @@ fn forget_prune_and_migrate_report_what_they_did() {
 
     let (code, stdout, stderr) = hirewire(&binary, dir.path(), &["forget-candidate", "42"], None);
     assert_eq!(code, 0, "{stderr}");
-    assert!(
-        stdout.contains("candidate 42: removed personal data from 1 runs and 2 steps"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("candidate 42: removed personal data from 1 runs and 2 steps"), "{stdout}");
     let (_, shown, _) = hirewire(&binary, dir.path(), &["runs", "show", &failed, "--json"], None);
-    assert!(
-        !shown.contains("ada42@example.com") && !shown.contains("Ada42"),
-        "{shown}"
-    );
+    assert!(!shown.contains("ada42@example.com") && !shown.contains("Ada42"), "{shown}");
 
     let (code, stdout, stderr) = hirewire(&binary, dir.path(), &["prune", "--json"], None);
     assert_eq!(code, 0, "{stderr}");
-    assert_eq!(
-        json_of(&stdout)["runs_deleted"],
-        0,
-        "nothing is older than retention: 30d"
-    );
+    assert_eq!(json_of(&stdout)["runs_deleted"], 0, "nothing is older than retention: 30d");
     let (code, stdout, stderr) = hirewire(&binary, dir.path(), &["prune", "--older-than", "0s"], None);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("pruned 2 runs (2 steps)"), "{stdout}");
@@ -231,14 +160,8 @@ fn the_database_url_comes_from_the_environment_first_and_its_password_never_show
     let secret_url = "postgres://hirewire:pw-s3cr3t@127.0.0.1:1/hirewire";
     let (code, stdout, stderr) = hirewire(&binary, dir.path(), &["runs", "list"], Some(secret_url));
     assert_eq!(code, 1);
-    assert!(
-        stderr.contains("postgres://hirewire:***@127.0.0.1:1/hirewire"),
-        "{stderr}"
-    );
-    assert!(
-        !stdout.contains("pw-s3cr3t") && !stderr.contains("pw-s3cr3t"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("postgres://hirewire:***@127.0.0.1:1/hirewire"), "{stderr}");
+    assert!(!stdout.contains("pw-s3cr3t") && !stderr.contains("pw-s3cr3t"), "{stderr}");
 
     // Without hirewire.yaml the default is sqlite://<dir>/hirewire.db.
     let empty = tempfile::tempdir().expect("temp dir");
@@ -252,14 +175,19 @@ fn runs_retry_queues_from_a_step_by_id_and_by_filter() {
     let binary = hirewire_binary();
     let (dir, failed, succeeded) = project_with_runs();
 
-    let (code, stdout, stderr) =
-        hirewire(&binary, dir.path(), &["runs", "retry", &failed, "--from-step", "notify", "--version", "original"], None);
+    let (code, stdout, stderr) = hirewire(
+        &binary,
+        dir.path(),
+        &["runs", "retry", &failed, "--from-step", "notify", "--version", "original"],
+        None,
+    );
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains(&format!("retry queued: {failed} -> ")), "{stdout}");
     assert!(stdout.contains("1 retried, 0 not retried"), "{stdout}");
 
     // By filter: the failed run already has a retry pending, the succeeded one is retried from the start.
-    let (code, stdout, _) = hirewire(&binary, dir.path(), &["runs", "retry", "--recipe", "hired", "--status", "succeeded"], None);
+    let (code, stdout, _) =
+        hirewire(&binary, dir.path(), &["runs", "retry", "--recipe", "hired", "--status", "succeeded"], None);
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains(&format!("retry queued: {succeeded} -> ")), "{stdout}");
     let (code, stdout, _) = hirewire(&binary, dir.path(), &["runs", "retry", &failed], None);

@@ -26,20 +26,14 @@ on_both_backends!(
 );
 
 async fn queued_count(store: &Store) -> usize {
-    let filter = RunFilter {
-        status: Some(RunStatus::Queued),
-        limit: 100_000,
-        ..RunFilter::default()
-    };
+    let filter = RunFilter { status: Some(RunStatus::Queued), limit: 100_000, ..RunFilter::default() };
     store.list_runs(&filter).await.expect("list").len()
 }
 
 async fn eight_workers_claim_ten_thousand_runs_each_exactly_once(store: Store, _: Backend) {
     const RUNS: u64 = 10_000;
     store.set_recipe_concurrency("bulk", 10_000).await.expect("limit");
-    let runs: Vec<NewRun> = (0..RUNS)
-        .map(|i| hired_run("bulk", 1_000_000 + i, 2_000_000 + i))
-        .collect();
+    let runs: Vec<NewRun> = (0..RUNS).map(|i| hired_run("bulk", 1_000_000 + i, 2_000_000 + i)).collect();
     let outcomes = store.enqueue_runs(&runs).await.expect("enqueue");
     assert_eq!(outcomes.iter().filter(|o| o.run_id().is_some()).count(), 10_000);
 
@@ -56,16 +50,8 @@ async fn eight_workers_claim_ten_thousand_runs_each_exactly_once(store: Store, _
                 }
                 for run in claimed {
                     assert_eq!(run.attempt, 1, "run {} claimed a second time", run.id);
-                    claims
-                        .lock()
-                        .expect("claims")
-                        .entry(run.id.clone())
-                        .or_default()
-                        .push(node.clone());
-                    store
-                        .finish_run(&run.lease(), RunStatus::Succeeded, None)
-                        .await
-                        .expect("finish");
+                    claims.lock().expect("claims").entry(run.id.clone()).or_default().push(node.clone());
+                    store.finish_run(&run.lease(), RunStatus::Succeeded, None).await.expect("finish");
                 }
             }
         });
@@ -82,51 +68,24 @@ async fn eight_workers_claim_ten_thousand_runs_each_exactly_once(store: Store, _
         assert!(nodes.len() > 1, "the work was shared: {nodes:?}");
     }
     assert_eq!(queued_count(&store).await, 0);
-    let filter = RunFilter {
-        status: Some(RunStatus::Succeeded),
-        limit: 20_000,
-        ..RunFilter::default()
-    };
+    let filter = RunFilter { status: Some(RunStatus::Succeeded), limit: 20_000, ..RunFilter::default() };
     assert_eq!(store.list_runs(&filter).await.expect("list").len(), 10_000);
 }
 
 async fn crashed_worker_run_is_rescued_resumed_and_finished_once(store: Store, _: Backend) {
-    let outcomes = store
-        .enqueue_runs(&[hired_run("hired-to-bamboohr", 7, 70)])
-        .await
-        .expect("enqueue");
+    let outcomes = store.enqueue_runs(&[hired_run("hired-to-bamboohr", 7, 70)]).await.expect("enqueue");
     let run_id = outcomes[0].run_id().expect("enqueued").to_owned();
 
-    let first = store
-        .claim_runs("node-a", 10, Duration::from_millis(300))
-        .await
-        .expect("claim");
+    let first = store.claim_runs("node-a", 10, Duration::from_millis(300)).await.expect("claim");
     assert_eq!(first.len(), 1);
     let lease_a = first[0].lease();
-    store
-        .start_step(
-            &lease_a,
-            "employee",
-            "bamboohr.upsert_employee",
-            &json!({"workEmail": "a@x"}),
-        )
-        .await
-        .unwrap();
+    store.start_step(&lease_a, "employee", "bamboohr.upsert_employee", &json!({"workEmail": "a@x"})).await.unwrap();
     let output = json!({"id": "123", "created": true});
     store
-        .finish_step(
-            &lease_a,
-            "employee",
-            "bamboohr.upsert_employee",
-            &StepOutcome::Succeeded(output.clone()),
-            1,
-        )
+        .finish_step(&lease_a, "employee", "bamboohr.upsert_employee", &StepOutcome::Succeeded(output.clone()), 1)
         .await
         .unwrap();
-    store
-        .start_step(&lease_a, "notify", "slack.post_message", &json!({"text": "hi"}))
-        .await
-        .unwrap();
+    store.start_step(&lease_a, "notify", "slack.post_message", &json!({"text": "hi"})).await.unwrap();
     // node-a dies here. While its lease is valid nobody else gets the run.
     assert!(store.claim_runs("node-b", 10, LEASE).await.unwrap().is_empty());
     assert_eq!(store.rescue_expired_leases().await.unwrap(), 0);
@@ -135,111 +94,51 @@ async fn crashed_worker_run_is_rescued_resumed_and_finished_once(store: Store, _
 
     let second = store.claim_runs("node-b", 10, LEASE).await.expect("claim");
     assert_eq!(second.len(), 1);
-    assert_eq!(
-        (second[0].id.as_str(), second[0].attempt, second[0].node.as_str()),
-        (run_id.as_str(), 2, "node-b")
-    );
+    assert_eq!((second[0].id.as_str(), second[0].attempt, second[0].node.as_str()), (run_id.as_str(), 2, "node-b"));
     let lease_b = second[0].lease();
     // node-b resumes at the first unfinished step, with the finished step's output.
     let steps = store.steps_of(&run_id).await.unwrap();
     assert_eq!(steps.len(), 2);
-    assert_eq!(
-        (steps[0].step_id.as_str(), steps[0].status),
-        ("employee", StepStatus::Succeeded)
-    );
+    assert_eq!((steps[0].step_id.as_str(), steps[0].status), ("employee", StepStatus::Succeeded));
     assert_eq!(steps[0].output.as_ref(), Some(&output));
-    assert_eq!(
-        (steps[1].step_id.as_str(), steps[1].status),
-        ("notify", StepStatus::Running)
-    );
-    store
-        .start_step(&lease_b, "notify", "slack.post_message", &json!({"text": "hi"}))
-        .await
-        .unwrap();
-    store
-        .finish_step(
-            &lease_b,
-            "notify",
-            "slack.post_message",
-            &StepOutcome::Succeeded(json!({})),
-            1,
-        )
-        .await
-        .unwrap();
+    assert_eq!((steps[1].step_id.as_str(), steps[1].status), ("notify", StepStatus::Running));
+    store.start_step(&lease_b, "notify", "slack.post_message", &json!({"text": "hi"})).await.unwrap();
+    store.finish_step(&lease_b, "notify", "slack.post_message", &StepOutcome::Succeeded(json!({})), 1).await.unwrap();
 
     // node-a comes back: every write it attempts is refused, nothing is finished twice.
     let late = store.finish_run(&lease_a, RunStatus::Failed, Some("late")).await;
-    assert!(
-        matches!(late, Err(StoreError::LeaseLost { ref node, attempt: 1, .. }) if node == "node-a"),
-        "{late:?}"
-    );
+    assert!(matches!(late, Err(StoreError::LeaseLost { ref node, attempt: 1, .. }) if node == "node-a"), "{late:?}");
     let failed = StepOutcome::Failed("x".into());
-    let late_step = store
-        .finish_step(&lease_a, "notify", "slack.post_message", &failed, 2)
-        .await;
+    let late_step = store.finish_step(&lease_a, "notify", "slack.post_message", &failed, 2).await;
     assert!(matches!(late_step, Err(StoreError::LeaseLost { .. })));
-    store
-        .finish_run(&lease_b, RunStatus::Succeeded, None)
-        .await
-        .expect("finish once");
-    assert!(matches!(
-        store.finish_run(&lease_b, RunStatus::Succeeded, None).await,
-        Err(StoreError::LeaseLost { .. })
-    ));
+    store.finish_run(&lease_b, RunStatus::Succeeded, None).await.expect("finish once");
+    assert!(matches!(store.finish_run(&lease_b, RunStatus::Succeeded, None).await, Err(StoreError::LeaseLost { .. })));
 
     let detail = store.get_run(&run_id).await.unwrap().expect("run");
-    assert_eq!(
-        (detail.run.status, detail.run.attempt, detail.run.error.as_deref()),
-        (RunStatus::Succeeded, 2, None)
-    );
+    assert_eq!((detail.run.status, detail.run.attempt, detail.run.error.as_deref()), (RunStatus::Succeeded, 2, None));
     assert_eq!(detail.run.node.as_deref(), Some("node-b"));
     assert!(detail.lease_owner.is_none());
-    assert_eq!(
-        detail.steps.iter().map(|s| s.status).collect::<Vec<_>>(),
-        [StepStatus::Succeeded; 2]
-    );
+    assert_eq!(detail.steps.iter().map(|s| s.status).collect::<Vec<_>>(), [StepStatus::Succeeded; 2]);
 }
 
 async fn same_event_or_key_makes_one_run_even_in_a_race(store: Store, _: Backend) {
     // Sequential: same event id, then same business key under another event id.
-    let first = store
-        .enqueue_runs(&[hired_run("r", 1, 10).with_business_key("10")])
-        .await
-        .unwrap();
+    let first = store.enqueue_runs(&[hired_run("r", 1, 10).with_business_key("10")]).await.unwrap();
     let first_id = first[0].run_id().expect("first is new").to_owned();
     let again = store.enqueue_runs(&[hired_run("r", 1, 10)]).await.unwrap();
-    assert_eq!(
-        again,
-        [EnqueueOutcome::Duplicate {
-            existing_run_id: Some(first_id.clone())
-        }]
-    );
-    let by_key = hired_run("r", 1, 10)
-        .with_event_id("poll:application:10")
-        .with_business_key("10");
+    assert_eq!(again, [EnqueueOutcome::Duplicate { existing_run_id: Some(first_id.clone()) }]);
+    let by_key = hired_run("r", 1, 10).with_event_id("poll:application:10").with_business_key("10");
     assert_eq!(
         store.enqueue_runs(&[by_key]).await.unwrap(),
-        [EnqueueOutcome::Duplicate {
-            existing_run_id: Some(first_id)
-        }]
+        [EnqueueOutcome::Duplicate { existing_run_id: Some(first_id) }]
     );
     // Another recipe may run the same event.
-    assert!(
-        store.enqueue_runs(&[hired_run("other", 1, 10)]).await.unwrap()[0]
-            .run_id()
-            .is_some()
-    );
+    assert!(store.enqueue_runs(&[hired_run("other", 1, 10)]).await.unwrap()[0].run_id().is_some());
     // A duplicate inside one batch.
-    let batch = store
-        .enqueue_runs(&[hired_run("r", 2, 20), hired_run("r", 2, 20)])
-        .await
-        .unwrap();
+    let batch = store.enqueue_runs(&[hired_run("r", 2, 20), hired_run("r", 2, 20)]).await.unwrap();
     assert!(
         batch[0].run_id().is_some()
-            && batch[1]
-                == EnqueueOutcome::Duplicate {
-                    existing_run_id: batch[0].run_id().map(str::to_owned)
-                }
+            && batch[1] == EnqueueOutcome::Duplicate { existing_run_id: batch[0].run_id().map(str::to_owned) }
     );
 
     // Races: 16 tasks record the same event (webhook, poll, another node...) at once; then the same key.
@@ -249,14 +148,7 @@ async fn same_event_or_key_makes_one_run_even_in_a_race(store: Store, _: Backend
             Box::new(|i: u64| hired_run("race", 3, 30).with_business_key(format!("k{i}")))
                 as Box<dyn Fn(u64) -> NewRun + Send + Sync>,
         ),
-        (
-            "key",
-            Box::new(|i: u64| {
-                hired_run("race", 4, 40)
-                    .with_event_id(format!("e{i}"))
-                    .with_business_key("app-40")
-            }),
-        ),
+        ("key", Box::new(|i: u64| hired_run("race", 4, 40).with_event_id(format!("e{i}")).with_business_key("app-40"))),
     ] {
         let make = Arc::new(make);
         let mut tasks = tokio::task::JoinSet::new();
@@ -277,13 +169,7 @@ async fn same_event_or_key_makes_one_run_even_in_a_race(store: Store, _: Backend
             }
         }
     }
-    let all = store
-        .list_runs(&RunFilter {
-            recipe: Some("race".into()),
-            ..RunFilter::default()
-        })
-        .await
-        .unwrap();
+    let all = store.list_runs(&RunFilter { recipe: Some("race".into()), ..RunFilter::default() }).await.unwrap();
     assert_eq!(all.len(), 2);
 }
 
@@ -296,47 +182,23 @@ async fn concurrency_one_runs_a_recipe_strictly_in_event_order(store: Store, _: 
             hired_run("ordered", 100 + i, 200 + i).with_event_at(t0 + TimeDelta::minutes(i64::try_from(i).unwrap()))
         })
         .collect();
-    let ids: Vec<String> = store
-        .enqueue_runs(&runs)
-        .await
-        .unwrap()
-        .iter()
-        .map(|o| o.run_id().unwrap().to_owned())
-        .collect();
+    let ids: Vec<String> =
+        store.enqueue_runs(&runs).await.unwrap().iter().map(|o| o.run_id().unwrap().to_owned()).collect();
     let (oldest, middle, newest) = (&ids[2], &ids[1], &ids[0]);
 
     let claimed = store.claim_runs("n", 10, LEASE).await.unwrap();
-    assert_eq!(
-        claimed.iter().map(|r| &r.id).collect::<Vec<_>>(),
-        [oldest],
-        "only the oldest event"
-    );
-    assert!(
-        store.claim_runs("n", 10, LEASE).await.unwrap().is_empty(),
-        "nothing while one runs"
-    );
-    store
-        .finish_run(&claimed[0].lease(), RunStatus::Succeeded, None)
-        .await
-        .unwrap();
+    assert_eq!(claimed.iter().map(|r| &r.id).collect::<Vec<_>>(), [oldest], "only the oldest event");
+    assert!(store.claim_runs("n", 10, LEASE).await.unwrap().is_empty(), "nothing while one runs");
+    store.finish_run(&claimed[0].lease(), RunStatus::Succeeded, None).await.unwrap();
 
     let claimed = store.claim_runs("n", 10, LEASE).await.unwrap();
     assert_eq!(claimed.iter().map(|r| &r.id).collect::<Vec<_>>(), [middle]);
     // The middle run fails a step and waits for a durable retry: the newest must not overtake it.
     let later = Utc::now() + TimeDelta::hours(1);
-    store
-        .reschedule_run(&claimed[0].lease(), later, Some("BambooHR 503"))
-        .await
-        .unwrap();
-    assert!(
-        store.claim_runs("n", 10, LEASE).await.unwrap().is_empty(),
-        "newest waits behind the retry"
-    );
+    store.reschedule_run(&claimed[0].lease(), later, Some("BambooHR 503")).await.unwrap();
+    assert!(store.claim_runs("n", 10, LEASE).await.unwrap().is_empty(), "newest waits behind the retry");
     let detail = store.get_run(middle).await.unwrap().unwrap();
-    assert_eq!(
-        (detail.run.status, detail.run.error.as_deref()),
-        (RunStatus::Queued, Some("BambooHR 503"))
-    );
+    assert_eq!((detail.run.status, detail.run.error.as_deref()), (RunStatus::Queued, Some("BambooHR 503")));
     assert_eq!(detail.run_at, hirewire_store::Timestamp::new(later).instant());
 
     // Another recipe is not held up by this one.
@@ -352,10 +214,7 @@ async fn concurrency_n_runs_at_most_n_at_once(store: Store, _: Backend) {
     let first = store.claim_runs("n", 10, LEASE).await.unwrap();
     assert_eq!(first.len(), 3);
     assert!(store.claim_runs("n2", 10, LEASE).await.unwrap().is_empty());
-    store
-        .finish_run(&first[0].lease(), RunStatus::Succeeded, None)
-        .await
-        .unwrap();
+    store.finish_run(&first[0].lease(), RunStatus::Succeeded, None).await.unwrap();
     assert_eq!(store.claim_runs("n2", 10, LEASE).await.unwrap().len(), 1);
     // The limit is also respected within one claim by a small batch size.
     store.set_recipe_concurrency("wide", 10).await.unwrap();
@@ -364,10 +223,7 @@ async fn concurrency_n_runs_at_most_n_at_once(store: Store, _: Backend) {
 
 async fn heartbeat_renews_only_leases_still_held(store: Store, _: Backend) {
     store.set_recipe_concurrency("hb", 5).await.unwrap();
-    store
-        .enqueue_runs(&[hired_run("hb", 1, 1), hired_run("hb", 2, 2)])
-        .await
-        .unwrap();
+    store.enqueue_runs(&[hired_run("hb", 1, 1), hired_run("hb", 2, 2)]).await.unwrap();
     let claimed = store.claim_runs("n", 10, Duration::from_millis(200)).await.unwrap();
     let ids: Vec<String> = claimed.iter().map(|r| r.id.clone()).collect();
     assert_eq!(ids.len(), 2);
@@ -378,11 +234,7 @@ async fn heartbeat_renews_only_leases_still_held(store: Store, _: Backend) {
     expected.sort();
     assert_eq!(renewed, expected);
     tokio::time::sleep(Duration::from_millis(150)).await;
-    assert_eq!(
-        store.rescue_expired_leases().await.unwrap(),
-        0,
-        "the heartbeat kept both leases"
-    );
+    assert_eq!(store.rescue_expired_leases().await.unwrap(), 0, "the heartbeat kept both leases");
     assert!(store.heartbeat("other-node", &ids, LEASE).await.unwrap().is_empty());
     assert!(store.cancel_run(&ids[0]).await.unwrap());
     assert_eq!(store.heartbeat("n", &ids, LEASE).await.unwrap(), [ids[1].clone()]);
@@ -403,36 +255,24 @@ async fn cancelled_runs_are_never_claimed_and_fence_their_worker(store: Store, _
     assert!(store.cancel_run(&ids[1]).await.unwrap());
     assert!(!store.cancel_run(&ids[1]).await.unwrap(), "already cancelled");
     assert!(matches!(
-        store
-            .start_step(&claimed[0].lease(), "s", "slack.post_message", &json!({}))
-            .await,
+        store.start_step(&claimed[0].lease(), "s", "slack.post_message", &json!({})).await,
         Err(StoreError::LeaseLost { .. })
     ));
-    assert!(
-        store.steps_of(&ids[1]).await.unwrap().is_empty(),
-        "nothing written after the cancel"
-    );
+    assert!(store.steps_of(&ids[1]).await.unwrap().is_empty(), "nothing written after the cancel");
     let detail = store.get_run(&ids[1]).await.unwrap().unwrap();
     assert_eq!(detail.run.status, RunStatus::Cancelled);
     assert!(detail.run.finished_at.is_some());
 }
 
 async fn skipped_runs_are_recorded_finished_and_never_claimed(store: Store, _: Backend) {
-    let outcome = store
-        .enqueue_runs(&[hired_run("filtered", 1, 1).skipped()])
-        .await
-        .unwrap();
+    let outcome = store.enqueue_runs(&[hired_run("filtered", 1, 1).skipped()]).await.unwrap();
     let id = outcome[0].run_id().unwrap();
     assert!(store.claim_runs("n", 10, LEASE).await.unwrap().is_empty());
     let run = store.get_run(id).await.unwrap().unwrap();
     assert_eq!(run.run.status, RunStatus::Skipped);
     assert!(run.run.finished_at.is_some());
     // The skipped event still counts for de-duplication.
-    assert!(
-        store.enqueue_runs(&[hired_run("filtered", 1, 1)]).await.unwrap()[0]
-            .run_id()
-            .is_none()
-    );
+    assert!(store.enqueue_runs(&[hired_run("filtered", 1, 1)]).await.unwrap()[0].run_id().is_none());
     let mut running = hired_run("filtered", 2, 2);
     running.status = RunStatus::Running;
     let refused = store.enqueue_runs(&[running]).await;
@@ -446,24 +286,12 @@ async fn steps_record_inputs_outputs_errors_and_attempts(store: Store, _: Backen
     let run = store.claim_runs("n", 1, LEASE).await.unwrap().remove(0);
     let lease = run.lease();
     let input = json!({"channel": "ada@example.com", "text": "Thanks"});
+    store.start_step(&lease, "interviewers[1].dm", "slack.post_message", &input).await.unwrap();
     store
-        .start_step(&lease, "interviewers[1].dm", "slack.post_message", &input)
+        .finish_step(&lease, "interviewers[1].dm", "slack.post_message", &StepOutcome::Retrying("HTTP 429".into()), 1)
         .await
         .unwrap();
-    store
-        .finish_step(
-            &lease,
-            "interviewers[1].dm",
-            "slack.post_message",
-            &StepOutcome::Retrying("HTTP 429".into()),
-            1,
-        )
-        .await
-        .unwrap();
-    store
-        .start_step(&lease, "interviewers[1].dm", "slack.post_message", &input)
-        .await
-        .unwrap();
+    store.start_step(&lease, "interviewers[1].dm", "slack.post_message", &input).await.unwrap();
     store
         .finish_step(
             &lease,
@@ -474,19 +302,8 @@ async fn steps_record_inputs_outputs_errors_and_attempts(store: Store, _: Backen
         )
         .await
         .unwrap();
-    store
-        .finish_step(&lease, "notify", "slack.post_message", &StepOutcome::Skipped, 0)
-        .await
-        .unwrap();
-    store
-        .start_step(
-            &lease,
-            "employee",
-            "bamboohr.create_employee",
-            &json!({"firstName": "Ada"}),
-        )
-        .await
-        .unwrap();
+    store.finish_step(&lease, "notify", "slack.post_message", &StepOutcome::Skipped, 0).await.unwrap();
+    store.start_step(&lease, "employee", "bamboohr.create_employee", &json!({"firstName": "Ada"})).await.unwrap();
     store
         .finish_step(
             &lease,
@@ -497,16 +314,11 @@ async fn steps_record_inputs_outputs_errors_and_attempts(store: Store, _: Backen
         )
         .await
         .unwrap();
-    store
-        .finish_run(&lease, RunStatus::Failed, Some("step employee: 400: bad hireDate"))
-        .await
-        .unwrap();
+    store.finish_run(&lease, RunStatus::Failed, Some("step employee: 400: bad hireDate")).await.unwrap();
 
     let steps = store.steps_of(&run.id).await.unwrap();
-    let summary: Vec<_> = steps
-        .iter()
-        .map(|s| (s.step_id.as_str(), s.ordinal, s.status, s.attempts, s.error.as_deref()))
-        .collect();
+    let summary: Vec<_> =
+        steps.iter().map(|s| (s.step_id.as_str(), s.ordinal, s.status, s.attempts, s.error.as_deref())).collect();
     assert_eq!(
         summary,
         [
@@ -549,10 +361,7 @@ async fn a_large_batch_reports_each_runs_outcome_in_order(store: Store, _: Backe
             EnqueueOutcome::Enqueued { .. } => None,
         })
         .collect();
-    assert_eq!(
-        duplicates,
-        [(3, id_of(2)), (5, Some(stored_id)), (100, id_of(10)), (149, id_of(70))]
-    );
+    assert_eq!(duplicates, [(3, id_of(2)), (5, Some(stored_id)), (100, id_of(10)), (149, id_of(70))]);
     for (i, outcome) in outcomes.iter().enumerate() {
         if let Some(run_id) = outcome.run_id() {
             let detail = store.get_run(run_id).await.unwrap().expect("stored");
@@ -560,9 +369,7 @@ async fn a_large_batch_reports_each_runs_outcome_in_order(store: Store, _: Backe
             assert_eq!(detail.run.business_key, Some(format!("k{i}")), "row {i}");
         }
     }
-    let all = store
-        .list_runs(&RunFilter { recipe: Some("big".into()), limit: 1_000, ..RunFilter::default() })
-        .await
-        .unwrap();
+    let all =
+        store.list_runs(&RunFilter { recipe: Some("big".into()), limit: 1_000, ..RunFilter::default() }).await.unwrap();
     assert_eq!(all.len(), 1 + 146);
 }

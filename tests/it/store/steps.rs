@@ -63,15 +63,29 @@ async fn held_step_ends_ride_with_the_next_start_all_or_nothing(store: Store, _:
     // A writer whose lease is gone writes none of its batch, not even the writes before the fenced one.
     let stale = RunLease { attempt: lease.attempt + 1, ..lease.clone() };
     let ok = StepOutcome::Succeeded(json!({"id": "123"}));
-    let refused = store.record_steps(&stale, vec![finish("employee", "bamboohr.upsert_employee", ok.clone()), start("notify", "slack.post_message")]).await;
-    assert!(matches!(refused, Err(StoreError::LeaseLost { attempt, .. }) if attempt == lease.attempt + 1), "{refused:?}");
+    let refused = store
+        .record_steps(
+            &stale,
+            vec![finish("employee", "bamboohr.upsert_employee", ok.clone()), start("notify", "slack.post_message")],
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::LeaseLost { attempt, .. }) if attempt == lease.attempt + 1),
+        "{refused:?}"
+    );
     assert_eq!(
         step_summary(&store, &run.id).await,
         [("trigger".into(), 1, StepStatus::Succeeded), ("employee".into(), 2, StepStatus::Running)]
     );
 
     // The holder's batch lands whole, in order.
-    store.record_steps(&lease, vec![finish("employee", "bamboohr.upsert_employee", ok), start("notify", "slack.post_message")]).await.unwrap();
+    store
+        .record_steps(
+            &lease,
+            vec![finish("employee", "bamboohr.upsert_employee", ok), start("notify", "slack.post_message")],
+        )
+        .await
+        .unwrap();
     assert_eq!(
         step_summary(&store, &run.id).await,
         [
@@ -135,7 +149,10 @@ async fn a_reschedule_carries_the_held_retrying_step(store: Store, _: Backend) {
     store.reschedule_run_after(&lease, held, retry_at, Some("step `employee`: HTTP 503")).await.unwrap();
 
     let detail = store.get_run(&run.id).await.unwrap().expect("run");
-    assert_eq!((detail.run.status, detail.run.error.as_deref()), (RunStatus::Queued, Some("step `employee`: HTTP 503")));
+    assert_eq!(
+        (detail.run.status, detail.run.error.as_deref()),
+        (RunStatus::Queued, Some("step `employee`: HTTP 503"))
+    );
     assert_eq!(
         detail.steps.iter().map(|s| (s.status, s.error.as_deref(), s.finished_at)).collect::<Vec<_>>(),
         [(StepStatus::Retrying, Some("HTTP 503"), None)]
@@ -144,7 +161,10 @@ async fn a_reschedule_carries_the_held_retrying_step(store: Store, _: Backend) {
     assert!(store.claim_runs("n", 1, LEASE).await.unwrap().is_empty());
     tokio::time::sleep(Duration::from_millis(400)).await;
     let again = store.claim_runs("n", 1, LEASE).await.unwrap();
-    assert_eq!(again.iter().map(|r| (r.id.as_str(), r.attempt, r.has_steps)).collect::<Vec<_>>(), [(run.id.as_str(), 2, true)]);
+    assert_eq!(
+        again.iter().map(|r| (r.id.as_str(), r.attempt, r.has_steps)).collect::<Vec<_>>(),
+        [(run.id.as_str(), 2, true)]
+    );
 }
 
 async fn the_claim_says_whether_a_run_has_steps_to_resume(store: Store, _: Backend) {
@@ -168,7 +188,13 @@ async fn the_claim_says_whether_a_run_has_steps_to_resume(store: Store, _: Backe
     // A retry from a later step starts with copies of the finished steps before it: it has steps on its first claim.
     let lease = again.iter().find(|r| r.id == with_step.id).expect("claimed").lease();
     let ok = StepOutcome::Succeeded(json!({"id": "7"}));
-    store.record_steps(&lease, vec![finish("employee", "bamboohr.upsert_employee", ok), start("notify", "slack.post_message")]).await.unwrap();
+    store
+        .record_steps(
+            &lease,
+            vec![finish("employee", "bamboohr.upsert_employee", ok), start("notify", "slack.post_message")],
+        )
+        .await
+        .unwrap();
     store.finish_run(&lease, RunStatus::Failed, Some("step `notify`: 500")).await.unwrap();
     let retry_id = store.requeue_run(&with_step.id, Some("notify"), RequeueVersion::Original, None).await.unwrap();
     let retry = store.claim_runs("n", 2, LEASE).await.unwrap();

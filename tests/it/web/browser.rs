@@ -33,10 +33,7 @@ async fn browser_logs_in_filters_opens_a_failed_run_and_retries_it() {
     let shots = screenshot_dir();
 
     browser.goto(&format!("{base}/runs")).await;
-    assert!(
-        browser.url().await.contains("/login?next=%2Fruns"),
-        "anonymous visitors are sent to the login form"
-    );
+    assert!(browser.url().await.contains("/login?next=%2Fruns"), "anonymous visitors are sent to the login form");
     browser.screenshot(&shots.join("login.png")).await;
     let token = browser.find("#token").await;
     browser.type_into(&token, TOKEN).await;
@@ -44,18 +41,13 @@ async fn browser_logs_in_filters_opens_a_failed_run_and_retries_it() {
     browser.type_into(&name, "Grace Ops").await;
     browser.click(&browser.find("#login").await).await;
     let after_login = browser.wait_for_url("/runs", WAIT).await;
-    assert!(
-        after_login.ends_with("/runs"),
-        "back to the page asked for: {after_login}"
-    );
+    assert!(after_login.ends_with("/runs"), "back to the page asked for: {after_login}");
     assert_eq!(browser.count("#runs-body tr").await, 2);
     browser.screenshot(&shots.join("runs.png")).await;
 
     let candidate = browser.find("input[name=candidate]").await;
     browser.type_into(&candidate, "ada@acme.example").await;
-    browser
-        .click(&browser.find("form.filters button[type=submit]").await)
-        .await;
+    browser.click(&browser.find("form.filters button[type=submit]").await).await;
     browser.wait_for_url("candidate=ada%40acme.example", WAIT).await;
     assert_eq!(browser.count("#runs-body tr").await, 1, "only Ada's run");
     let row = browser.text_of("#runs-body tr").await;
@@ -63,35 +55,19 @@ async fn browser_logs_in_filters_opens_a_failed_run_and_retries_it() {
     browser.screenshot(&shots.join("runs-filtered.png")).await;
 
     browser.click(&browser.find("#runs-body a").await).await;
-    browser
-        .wait_for_url(&format!("/runs/{}", fixture.failed.id), WAIT)
-        .await;
+    browser.wait_for_url(&format!("/runs/{}", fixture.failed.id), WAIT).await;
     assert!(browser.text_of("h1").await.contains("failed"));
-    assert!(
-        browser
-            .text_of("div.error")
-            .await
-            .contains("Slack said: channel_not_found")
-    );
-    assert!(
-        browser.source().await.contains("Ada Lovelace"),
-        "the trigger event is shown (folded)"
-    );
+    assert!(browser.text_of("div.error").await.contains("Slack said: channel_not_found"));
+    assert!(browser.source().await.contains("Ada Lovelace"), "the trigger event is shown (folded)");
     browser.screenshot(&shots.join("run-failed.png")).await;
 
     browser.click(&browser.find("#retry-from-failed").await).await;
     browser.wait_for_url("/retry?from_step=welcome", WAIT).await;
-    assert!(
-        browser.text_of("h1").await.contains("Retry run"),
-        "a confirmation comes first"
-    );
+    assert!(browser.text_of("h1").await.contains("Retry run"), "a confirmation comes first");
     assert_eq!(
         fixture
             .store
-            .list_runs(&RunFilter {
-                recipe: Some(RECIPE.into()),
-                ..RunFilter::default()
-            })
+            .list_runs(&RunFilter { recipe: Some(RECIPE.into()), ..RunFilter::default() })
             .await
             .expect("list")
             .len(),
@@ -107,19 +83,11 @@ async fn browser_logs_in_filters_opens_a_failed_run_and_retries_it() {
         tokio::time::sleep(Duration::from_millis(100)).await;
         retry_url = browser.url().await;
     }
-    assert!(
-        !retry_url.ends_with(&fixture.failed.id) && retry_url.contains("/runs/"),
-        "{retry_url}"
-    );
-    let heading = browser
-        .wait_for_text(&retry_url, "h1", "succeeded", Duration::from_secs(60))
-        .await;
+    assert!(!retry_url.ends_with(&fixture.failed.id) && retry_url.contains("/runs/"), "{retry_url}");
+    let heading = browser.wait_for_text(&retry_url, "h1", "succeeded", Duration::from_secs(60)).await;
     assert!(heading.contains("succeeded"));
     let facts = browser.text_of("dl.facts").await;
-    assert!(
-        facts.contains(&fixture.failed.id) && facts.contains("web:Grace Ops"),
-        "{facts}"
-    );
+    assert!(facts.contains(&fixture.failed.id) && facts.contains("web:Grace Ops"), "{facts}");
     browser.screenshot(&shots.join("run-retried.png")).await;
 
     browser.goto(&format!("{base}/")).await;
@@ -140,11 +108,7 @@ async fn browser_logs_in_filters_opens_a_failed_run_and_retries_it() {
     let retry = fixture.store.get_run(retry_id).await.expect("get").expect("retry run");
     assert_eq!(retry.run.status, RunStatus::Succeeded);
     assert_eq!(retry.run.requested_by.as_deref(), Some("web:Grace Ops"));
-    assert_eq!(
-        fixture.backend.calls_of("employee").len(),
-        2,
-        "the retry did not send `employee` again"
-    );
+    assert_eq!(fixture.backend.calls_of("employee").len(), 2, "the retry did not send `employee` again");
     browser.quit().await;
     fixture.stop().await;
 }

@@ -153,8 +153,18 @@ fn print_report(report: &BenchReport) {
     }
     if !report.throughput.is_empty() {
         let mut t = table(&[
-            "throughput", "conc.", "webhooks", "runs/s", "of ceiling", "ack p50/p99 ms", "event→finished p50/p99 ms",
-            "peak RSS MiB", "CPU s/1k runs", "stmts/run", "commits/run", "not ok",
+            "throughput",
+            "conc.",
+            "webhooks",
+            "runs/s",
+            "of ceiling",
+            "ack p50/p99 ms",
+            "event→finished p50/p99 ms",
+            "peak RSS MiB",
+            "CPU s/1k runs",
+            "stmts/run",
+            "commits/run",
+            "not ok",
         ]);
         for s in &report.throughput {
             t.add_row(vec![
@@ -175,9 +185,20 @@ fn print_report(report: &BenchReport) {
         println!("\n{t}");
     }
     if !report.backfill.is_empty() {
-        let mut t = table(&["backfill", "hires", "rate", "GH requests", "req/event", "max 429s", "wall s", "floor s", "wall/floor"]);
+        let mut t = table(&[
+            "backfill",
+            "hires",
+            "rate",
+            "GH requests",
+            "req/event",
+            "max 429s",
+            "wall s",
+            "floor s",
+            "wall/floor",
+        ]);
         for b in &report.backfill {
-            let rate = b.passes.first().map_or_else(String::new, |p| format!("{}/{} s", p.rate.limit, p.rate.window_secs));
+            let rate =
+                b.passes.first().map_or_else(String::new, |p| format!("{}/{} s", p.rate.limit, p.rate.window_secs));
             t.add_row(vec![
                 b.backend.as_str().to_owned(),
                 b.hires.to_string(),
@@ -210,7 +231,8 @@ fn print_report(report: &BenchReport) {
         println!("\n{t}");
     }
     if !report.idle.is_empty() {
-        let mut t = table(&["idle", "recipes", "poll every s", "window s", "RSS MiB", "peak MiB", "CPU %", "separate process"]);
+        let mut t =
+            table(&["idle", "recipes", "poll every s", "window s", "RSS MiB", "peak MiB", "CPU %", "separate process"]);
         for i in &report.idle {
             let first = i.passes.first();
             t.add_row(vec![

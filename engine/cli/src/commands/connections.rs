@@ -34,17 +34,14 @@ pub async fn run(dir: &Path, command: &ConnectionsCommand) -> anyhow::Result<Exi
             return Ok(ExitCode::from(1));
         }
     };
-    let selected: Vec<_> = project
-        .config
-        .connections
-        .values()
-        .filter(|c| name.as_ref().is_none_or(|n| &c.name == n))
-        .collect();
+    let selected: Vec<_> =
+        project.config.connections.values().filter(|c| name.as_ref().is_none_or(|n| &c.name == n)).collect();
     if let Some(n) = name
-        && selected.is_empty() {
-            eprintln!("error: no connection named `{n}` in hirewire.yaml");
-            return Ok(ExitCode::from(2));
-        }
+        && selected.is_empty()
+    {
+        eprintln!("error: no connection named `{n}` in hirewire.yaml");
+        return Ok(ExitCode::from(2));
+    }
     let connections = Connections::build(
         &registry,
         selected.iter().map(|c| (c.name.as_str(), c.connector.as_str(), c.settings())),
@@ -62,7 +59,12 @@ pub async fn run(dir: &Path, command: &ConnectionsCommand) -> anyhow::Result<Exi
         }
         for item in items {
             all_ok &= item.ok;
-            table.add_row([config.name.clone(), item.what, if item.ok { "ok".into() } else { "FAILED".into() }, item.detail]);
+            table.add_row([
+                config.name.clone(),
+                item.what,
+                if item.ok { "ok".into() } else { "FAILED".into() },
+                item.detail,
+            ]);
         }
     }
     println!("{table}");

@@ -65,8 +65,5 @@ pub fn database_settings(dir: &Path) -> anyhow::Result<DatabaseSettings> {
             .with_context(|| format!("{}: `retention: {text}` is not a duration like 90d", file.display()))?,
         None => DEFAULT_RETENTION,
     };
-    Ok(DatabaseSettings {
-        url: hirewire_store::resolve_sqlite_url(&url, dir),
-        retention,
-    })
+    Ok(DatabaseSettings { url: hirewire_store::resolve_sqlite_url(&url, dir), retention })
 }

@@ -87,8 +87,16 @@ async fn drive(sandbox: &str, daemon: &str, store: &Store, timeout: Duration) ->
     let id = |v: &Value| v.get("id").and_then(Value::as_i64).unwrap_or_default();
 
     println!("\n1. Greenhouse: Katherine Johnson applies, interviews with two engineers, gets an offer and is hired");
-    let alan = post("/greenhouse/_control/users", json!({"first_name": "Alan", "last_name": "Turing", "primary_email": "alan.turing@acme.example"})).await?;
-    let grace = post("/greenhouse/_control/users", json!({"first_name": "Grace", "last_name": "Hopper", "primary_email": "grace.hopper@acme.example"})).await?;
+    let alan = post(
+        "/greenhouse/_control/users",
+        json!({"first_name": "Alan", "last_name": "Turing", "primary_email": "alan.turing@acme.example"}),
+    )
+    .await?;
+    let grace = post(
+        "/greenhouse/_control/users",
+        json!({"first_name": "Grace", "last_name": "Hopper", "primary_email": "grace.hopper@acme.example"}),
+    )
+    .await?;
     // Slack knows everyone who interviews in the sandbox's Greenhouse (including its seeded users).
     for (email, slack_id) in [
         ("alan.turing@acme.example", "U0ALAN"),
@@ -110,7 +118,8 @@ async fn drive(sandbox: &str, daemon: &str, store: &Store, timeout: Duration) ->
         }),
     )
     .await?;
-    let application = post("/greenhouse/_control/applications", json!({"candidate_id": id(&candidate), "job_id": id(&job)})).await?;
+    let application =
+        post("/greenhouse/_control/applications", json!({"candidate_id": id(&candidate), "job_id": id(&job)})).await?;
     let app_id = id(&application);
     post(
         "/greenhouse/_control/interviews",
@@ -153,11 +162,19 @@ async fn drive(sandbox: &str, daemon: &str, store: &Store, timeout: Duration) ->
     println!("   BambooHR employees for katherine.johnson@acme.example: {}", matching.len());
     let messages: Value = http.get(format!("{sandbox}/slack/_control/messages")).send().await?.json().await?;
     for message in messages.as_array().into_iter().flatten() {
-        println!("   Slack {}: {}", message.get("channel").unwrap_or(&Value::Null), message.get("text").unwrap_or(&Value::Null));
+        println!(
+            "   Slack {}: {}",
+            message.get("channel").unwrap_or(&Value::Null),
+            message.get("text").unwrap_or(&Value::Null)
+        );
     }
     anyhow::ensure!(matching.len() == 1, "expected exactly one BambooHR employee, found {}", matching.len());
     let runs = store
-        .list_runs(&RunFilter { recipe: Some(DEMO_RECIPE.to_owned()), application_id: Some(app_id.to_string()), ..RunFilter::default() })
+        .list_runs(&RunFilter {
+            recipe: Some(DEMO_RECIPE.to_owned()),
+            application_id: Some(app_id.to_string()),
+            ..RunFilter::default()
+        })
         .await?;
     anyhow::ensure!(runs.len() == 1, "expected one run for the hire, found {}", runs.len());
     Ok(())

@@ -49,10 +49,12 @@ pub async fn run(dir: &Path, args: &NodesArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(["node", "started", "last seen", "ago"]);
+    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic).set_header([
+        "node",
+        "started",
+        "last seen",
+        "ago",
+    ]);
     for node in &nodes {
         table.add_row([
             node.id.clone(),

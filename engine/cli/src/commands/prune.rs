@@ -47,10 +47,7 @@ pub async fn run(dir: &Path, args: &PruneArgs) -> anyhow::Result<ExitCode> {
             Backend::Sqlite => "",
             Backend::Postgres => " (Postgres reuses vacuumed space for new runs)",
         };
-        println!(
-            "database size: {} -> {} bytes, {freed} bytes freed{note}",
-            report.bytes_before, report.bytes_after
-        );
+        println!("database size: {} -> {} bytes, {freed} bytes freed{note}", report.bytes_before, report.bytes_after);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -62,7 +62,10 @@ pub async fn run(store: &Store, args: RetryArgs) -> anyhow::Result<ExitCode> {
     let requested_by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()));
     let bar = if ids.len() > 1 && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(ids.len() as u64);
-        bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} retried").unwrap_or_else(|_| ProgressStyle::default_bar()));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} retried")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
         bar
     } else {
         ProgressBar::hidden()

@@ -72,9 +72,7 @@ pub(crate) fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
     let ago = humantime::parse_duration(text)
         .map_err(|e| format!("`{text}` is neither a duration like 24h or 7d nor an RFC 3339 time ({e})"))?;
     let ago = chrono::TimeDelta::from_std(ago).map_err(|e| format!("`{text}` is too long ({e})"))?;
-    Utc::now()
-        .checked_sub_signed(ago)
-        .ok_or_else(|| format!("`{text}` is too long ago"))
+    Utc::now().checked_sub_signed(ago).ok_or_else(|| format!("`{text}` is too long ago"))
 }
 
 /// Runs `hirewire runs ...` for the project in `dir`.
@@ -135,24 +133,13 @@ fn took(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> String {
 
 fn new_table() -> Table {
     let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic);
+    table.load_style(UTF8_FULL_CONDENSED).set_content_arrangement(ContentArrangement::Dynamic);
     table
 }
 
 fn runs_table(runs: &[RunSummary]) -> Table {
     let mut table = new_table();
-    table.set_header([
-        "ID",
-        "RECIPE",
-        "STATUS",
-        "TRIGGER EVENT",
-        "CANDIDATE",
-        "STARTED",
-        "TOOK",
-        "ERROR",
-    ]);
+    table.set_header(["ID", "RECIPE", "STATUS", "TRIGGER EVENT", "CANDIDATE", "STARTED", "TOOK", "ERROR"]);
     for run in runs {
         table.add_row([
             run.id.clone(),
@@ -162,9 +149,7 @@ fn runs_table(runs: &[RunSummary]) -> Table {
             run.candidate_id.clone().unwrap_or_else(|| "-".to_owned()),
             time(run.started_at),
             took(run.started_at, run.finished_at),
-            run.error
-                .as_deref()
-                .map_or_else(|| "-".to_owned(), |e| e.chars().take(80).collect()),
+            run.error.as_deref().map_or_else(|| "-".to_owned(), |e| e.chars().take(80).collect()),
         ]);
     }
     table
@@ -181,28 +166,13 @@ fn print_detail(detail: &RunDetail) {
     table.add_row(["business key", &optional(&run.business_key)]);
     table.add_row([
         "candidate / application / job",
-        &format!(
-            "{} / {} / {}",
-            optional(&run.candidate_id),
-            optional(&run.application_id),
-            optional(&run.job_id)
-        ),
+        &format!("{} / {} / {}", optional(&run.candidate_id), optional(&run.application_id), optional(&run.job_id)),
     ]);
     table.add_row(["created", &time(Some(run.created_at))]);
     table.add_row(["started", &time(run.started_at)]);
-    table.add_row([
-        "finished",
-        &format!(
-            "{} (took {})",
-            time(run.finished_at),
-            took(run.started_at, run.finished_at)
-        ),
-    ]);
+    table.add_row(["finished", &format!("{} (took {})", time(run.finished_at), took(run.started_at, run.finished_at))]);
     if let Some(retry_of) = &run.retry_of {
-        table.add_row([
-            "retry of",
-            &format!("{retry_of} (requested by {})", optional(&run.requested_by)),
-        ]);
+        table.add_row(["retry of", &format!("{retry_of} (requested by {})", optional(&run.requested_by))]);
     }
     if let Some(at) = detail.redacted_at {
         table.add_row(["personal data removed", &time(Some(at))]);
@@ -229,10 +199,7 @@ fn print_detail(detail: &RunDetail) {
     println!("{steps}");
     for step in &detail.steps {
         let pretty = |value: &Option<Value>| {
-            value.as_ref().map_or_else(
-                || "-".to_owned(),
-                |v| serde_json::to_string_pretty(v).unwrap_or_default(),
-            )
+            value.as_ref().map_or_else(|| "-".to_owned(), |v| serde_json::to_string_pretty(v).unwrap_or_default())
         };
         println!(
             "\nstep {} input:\n{}\nstep {} output:\n{}",

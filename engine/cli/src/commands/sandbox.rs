@@ -25,10 +25,8 @@ pub struct SandboxArgs {
 pub async fn run(args: &SandboxArgs) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(args.listen).await?;
     let addr = listener.local_addr()?;
-    let public_url = args
-        .public_url
-        .as_deref()
-        .map_or_else(|| format!("http://{addr}"), |url| url.trim_end_matches('/').to_owned());
+    let public_url =
+        args.public_url.as_deref().map_or_else(|| format!("http://{addr}"), |url| url.trim_end_matches('/').to_owned());
     let app = sandbox_app(&hirewire_connectors::all(), &public_url, args.seed);
     for connector in hirewire_connectors::all().iter().filter(|c| c.fake.is_some()) {
         println!("{:<12} {public_url}/{}", connector.name, connector.name);

@@ -58,10 +58,7 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_bearer))
         .layer(DefaultBodyLimit::max(64 * 1024));
     Router::new()
-        .route(
-            "/webhooks/{connection}",
-            post(webhooks::receive_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)),
-        )
+        .route("/webhooks/{connection}", post(webhooks::receive_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)))
         .nest("/api", api)
         .merge(crate::web::web_routes(state.clone()))
         .route("/healthz", get(health::healthz))

@@ -59,7 +59,8 @@ pub async fn list_runs(State(state): State<AppState>, Query(query): Query<RunsQu
     }
     match state.store.list_runs(&filter).await {
         Ok(runs) => {
-            let next_before = (runs.len() == filter.limit as usize).then(|| runs.last().map(|r| r.id.clone())).flatten();
+            let next_before =
+                (runs.len() == filter.limit as usize).then(|| runs.last().map(|r| r.id.clone())).flatten();
             let runs: Vec<_> = runs.iter().map(run_summary_json).collect();
             Json(json!({ "runs": runs, "next_before": next_before })).into_response()
         }
@@ -89,7 +90,11 @@ pub struct RetryBody {
 }
 
 /// Retries a finished run.
-pub async fn retry_run(State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<RetryBody>>) -> Response {
+pub async fn retry_run(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: Option<Json<RetryBody>>,
+) -> Response {
     let body = body.map(|Json(b)| b).unwrap_or_default();
     let version = match body.version.as_deref() {
         None | Some("original") => RequeueVersion::Original,
@@ -102,10 +107,15 @@ pub async fn retry_run(State(state): State<AppState>, Path(id): Path<String>, bo
             crate::wakeup::announce_runs(&state.store, &state.wake).await;
             (StatusCode::ACCEPTED, Json(json!({ "retry_of": id, "run_id": new_id }))).into_response()
         }
-        Err(StoreError::RunNotFound(_)) => (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no run `{id}`") }))).into_response(),
-        Err(e @ (StoreError::NotRetryable { .. } | StoreError::StepNotFound { .. } | StoreError::RetryPending { .. } | StoreError::NoRecipeVersion { .. })) => {
-            (StatusCode::CONFLICT, Json(json!({ "error": e.to_string() }))).into_response()
+        Err(StoreError::RunNotFound(_)) => {
+            (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no run `{id}`") }))).into_response()
         }
+        Err(
+            e @ (StoreError::NotRetryable { .. }
+            | StoreError::StepNotFound { .. }
+            | StoreError::RetryPending { .. }
+            | StoreError::NoRecipeVersion { .. }),
+        ) => (StatusCode::CONFLICT, Json(json!({ "error": e.to_string() }))).into_response(),
         Err(e) => store_error(&e),
     }
 }
@@ -119,7 +129,11 @@ pub async fn list_recipes(State(state): State<AppState>) -> Response {
             Ok(s) => s,
             Err(e) => return store_error(&e),
         };
-        let last = match state.store.list_runs(&RunFilter { recipe: Some(recipe.name.clone()), limit: 1, ..RunFilter::default() }).await {
+        let last = match state
+            .store
+            .list_runs(&RunFilter { recipe: Some(recipe.name.clone()), limit: 1, ..RunFilter::default() })
+            .await
+        {
             Ok(runs) => runs.first().map(run_summary_json),
             Err(e) => return store_error(&e),
         };

@@ -2,11 +2,11 @@
 //! matching recipe and answers 2xx only once they are durably recorded (so the
 //! sender redelivers otherwise); redeliveries are recognised and not recorded twice.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::Json;
 use hirewire_sdk::WebhookError;
 use hirewire_store::WebhookOutcome;
 use serde_json::json;
@@ -45,27 +45,29 @@ pub async fn receive_webhook(
         runs.extend(runs_for_event(&recipes, &connection, &event.event, Source::Webhook, &state.expr));
     }
     // A delivery without an id (a sender that sends none) is identified by its body.
-    let delivery_id = events
-        .iter()
-        .find_map(|e| e.delivery_id.clone())
-        .unwrap_or_else(|| format!("sha256:{}", hex_digest(&body)));
+    let delivery_id =
+        events.iter().find_map(|e| e.delivery_id.clone()).unwrap_or_else(|| format!("sha256:{}", hex_digest(&body)));
     match state.store.record_webhook(&connection, &delivery_id, &runs).await {
         Ok(WebhookOutcome::Redelivery) => {
-            metrics::counter!(WEBHOOKS_TOTAL, "connection" => connection.clone(), "outcome" => "duplicate").increment(1);
+            metrics::counter!(WEBHOOKS_TOTAL, "connection" => connection.clone(), "outcome" => "duplicate")
+                .increment(1);
             (StatusCode::OK, Json(json!({ "status": "duplicate", "delivery_id": delivery_id })))
         }
         Ok(WebhookOutcome::Recorded(outcomes)) => {
             metrics::counter!(WEBHOOKS_TOTAL, "connection" => connection.clone(), "outcome" => "recorded").increment(1);
             let run_ids: Vec<&str> = outcomes.iter().filter_map(|o| o.run_id()).collect();
             for run in &runs {
-                metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => run.recipe.clone(), "source" => "webhook").increment(1);
+                metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => run.recipe.clone(), "source" => "webhook")
+                    .increment(1);
             }
             if !run_ids.is_empty() {
                 crate::wakeup::wake_local_workers(&state.wake);
             }
             (
                 StatusCode::OK,
-                Json(json!({ "status": "recorded", "delivery_id": delivery_id, "runs": run_ids, "duplicates": outcomes.len() - run_ids.len() })),
+                Json(
+                    json!({ "status": "recorded", "delivery_id": delivery_id, "runs": run_ids, "duplicates": outcomes.len() - run_ids.len() }),
+                ),
             )
         }
         Err(e) => {

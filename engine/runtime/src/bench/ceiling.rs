@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use hirewire_store::{ClaimedRun, NewRun, RunStatus, StepOutcome, StepWrite, Store};
-use tokio::sync::Notify;
 use serde::Serialize;
 use serde_json::json;
+use tokio::sync::Notify;
 
 use super::BenchError;
 use super::project::{Backend, fresh_database};
@@ -19,8 +19,11 @@ use super::project::{Backend, fresh_database};
 /// The recipe the ceiling's runs belong to.
 const CEILING_RECIPE: &str = "bench-ceiling";
 /// The steps each run records, as the throughput recipe's runs do.
-const STEPS: [(&str, &str); 3] =
-    [("trigger", "greenhouse.candidate_hired"), ("employee", "bamboohr.upsert_employee"), ("notify", "slack.post_message")];
+const STEPS: [(&str, &str); 3] = [
+    ("trigger", "greenhouse.candidate_hired"),
+    ("employee", "bamboohr.upsert_employee"),
+    ("notify", "slack.post_message"),
+];
 
 /// The figures of one ceiling pass.
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +69,13 @@ pub async fn ceiling_pass(backend: Backend, runs: usize, workers: usize) -> Resu
         let wall = started.elapsed().max(Duration::from_millis(1));
         store.close().await;
         #[allow(clippy::cast_precision_loss)]
-        Ok(CeilingPass { backend, runs, workers, wall_secs: wall.as_secs_f64(), runs_per_sec: runs as f64 / wall.as_secs_f64() })
+        Ok(CeilingPass {
+            backend,
+            runs,
+            workers,
+            wall_secs: wall.as_secs_f64(),
+            runs_per_sec: runs as f64 / wall.as_secs_f64(),
+        })
     }
     .await;
     if let Err(e) = database.drop_database().await {
@@ -112,7 +121,10 @@ async fn complete_runs(store: Store, wake: Arc<Notify>, runs: usize, slots: usiz
         }
         let free = slots.saturating_sub(in_flight.len());
         let claimed = if free > 0 {
-            store.claim_runs("ceiling", u32::try_from(free).unwrap_or(u32::MAX), Duration::from_secs(30)).await.map_err(fail)?
+            store
+                .claim_runs("ceiling", u32::try_from(free).unwrap_or(u32::MAX), Duration::from_secs(30))
+                .await
+                .map_err(fail)?
         } else {
             Vec::new()
         };
@@ -157,7 +169,12 @@ async fn complete_run(store: &Store, run: &ClaimedRun) -> Result<(), BenchError>
     for (step, action) in actions {
         held.push(StepWrite::Start { step_id: step.to_owned(), action: action.to_owned(), input: run.payload.clone() });
         store.record_steps(&lease, std::mem::take(&mut held)).await.map_err(fail)?;
-        held.push(StepWrite::Finish { step_id: step.to_owned(), action: action.to_owned(), outcome: output(), attempts: 1 });
+        held.push(StepWrite::Finish {
+            step_id: step.to_owned(),
+            action: action.to_owned(),
+            outcome: output(),
+            attempts: 1,
+        });
     }
     store.finish_run_after(&lease, held, RunStatus::Succeeded, None).await.map_err(fail)?;
     Ok(())

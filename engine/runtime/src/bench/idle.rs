@@ -83,7 +83,9 @@ pub async fn idle_pass(
         None => measure_in_process(registry, &project, &sandbox, settings).await,
     };
     project.cleanup().await;
-    outcome.map(|(in_process, window, start, end, requests)| figures(backend, settings, every, in_process, window, start, end, requests))
+    outcome.map(|(in_process, window, start, end, requests)| {
+        figures(backend, settings, every, in_process, window, start, end, requests)
+    })
 }
 
 type Measured = (bool, Duration, ProcessSample, ProcessSample, u64);
@@ -153,7 +155,9 @@ async fn wait_for_idle(url: &str) -> Result<(), BenchError> {
         match busy(&store).await {
             Ok(false) => break Ok(()),
             Ok(true) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(200)).await,
-            Ok(true) => break Err(BenchError::setup("the idle daemon", "its runs were still unfinished after 2 minutes")),
+            Ok(true) => {
+                break Err(BenchError::setup("the idle daemon", "its runs were still unfinished after 2 minutes"));
+            }
             Err(e) => break Err(BenchError::setup("reading the idle daemon's runs", e)),
         }
     };

@@ -180,7 +180,10 @@ impl BenchError {
 ///
 /// # Errors
 /// The first scenario that cannot run.
-pub async fn run_bench(options: &BenchOptions, registry: Arc<Vec<ConnectorDescriptor>>) -> Result<BenchReport, BenchError> {
+pub async fn run_bench(
+    options: &BenchOptions,
+    registry: Arc<Vec<ConnectorDescriptor>>,
+) -> Result<BenchReport, BenchError> {
     sql_count::ensure_installed();
     let sizes = Sizes::of(options);
     let runs = options.runs.max(1);

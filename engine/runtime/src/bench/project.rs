@@ -99,9 +99,10 @@ impl BenchProject {
     /// Drops the Postgres database (a SQLite file goes with its directory).
     pub async fn cleanup(mut self) {
         if let Some(database) = self.database.take()
-            && let Err(e) = database.drop_database().await {
-                tracing::warn!(error = %e, "could not drop a bench database");
-            }
+            && let Err(e) = database.drop_database().await
+        {
+            tracing::warn!(error = %e, "could not drop a bench database");
+        }
     }
 }
 

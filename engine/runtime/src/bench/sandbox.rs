@@ -185,12 +185,9 @@ impl BenchSandbox {
         let mut next = Some(format!("{}/greenhouse{first}", self.url));
         let mut all = Vec::new();
         while let Some(url) = next.take() {
-            let response = self.http.get(&url).bearer_auth(token).send().await.map_err(|e| BenchError::setup(&url, e))?;
-            next = response
-                .headers()
-                .get("link")
-                .and_then(|v| v.to_str().ok())
-                .and_then(next_link);
+            let response =
+                self.http.get(&url).bearer_auth(token).send().await.map_err(|e| BenchError::setup(&url, e))?;
+            next = response.headers().get("link").and_then(|v| v.to_str().ok()).and_then(next_link);
             match read_json(&url, response).await? {
                 Value::Array(records) => all.extend(records),
                 other => return Err(BenchError::setup(&url, format!("expected a list, got {other}"))),
@@ -211,18 +208,16 @@ fn next_link(header: &str) -> Option<String> {
 async fn read_json(url: &str, response: reqwest::Response) -> Result<Value, BenchError> {
     let status = response.status();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    if status.is_success() {
-        Ok(body)
-    } else {
-        Err(BenchError::setup(url, format!("answered {status}: {body}")))
-    }
+    if status.is_success() { Ok(body) } else { Err(BenchError::setup(url, format!("answered {status}: {body}"))) }
 }
 
 /// A `hire_candidate` body in Greenhouse's legacy nested shape.
 fn legacy_hire_body(app: &Value, candidate: &Value, job: Option<&Value>) -> Value {
     let jobs: Vec<Value> = job
-        .map(|j| json!({"id": j["id"], "name": j["name"], "requisition_id": j["requisition_id"], "status": j["status"],
-                         "departments": [], "offices": [], "custom_fields": {}}))
+        .map(|j| {
+            json!({"id": j["id"], "name": j["name"], "requisition_id": j["requisition_id"], "status": j["status"],
+                         "departments": [], "offices": [], "custom_fields": {}})
+        })
         .into_iter()
         .collect();
     json!({"action": "hire_candidate", "payload": {"application": {

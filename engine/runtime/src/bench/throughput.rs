@@ -80,7 +80,8 @@ pub fn sign_hires(bodies: Vec<(i64, String)>) -> Vec<SignedHire> {
     bodies
         .into_iter()
         .map(|(application_id, body)| {
-            let signature = format!("sha256 {}", sign_hmac_sha256_hex(BENCH_WEBHOOK_SECRET.as_bytes(), body.as_bytes()));
+            let signature =
+                format!("sha256 {}", sign_hmac_sha256_hex(BENCH_WEBHOOK_SECRET.as_bytes(), body.as_bytes()));
             SignedHire { application_id, body: body.into(), signature: signature.into() }
         })
         .collect()
@@ -145,7 +146,8 @@ async fn run_pass(
     let polls = wait_until_idle(&daemon.store, timeout).await;
     let wall_to_idle = started.elapsed();
     sql_count::set_counting(false);
-    let statements = sql_count::statements().saturating_sub(statements_before).saturating_sub(polls.as_ref().map_or(0, |p| *p) * 2);
+    let statements =
+        sql_count::statements().saturating_sub(statements_before).saturating_sub(polls.as_ref().map_or(0, |p| *p) * 2);
     let after = sample_self();
     let store = daemon.store.clone();
     daemon.stop().await;
@@ -170,7 +172,8 @@ async fn run_pass(
         if run.status == RunStatus::Succeeded {
             succeeded += 1;
         }
-        let (Some(finished), Some(at)) = (run.finished_at, run.application_id.as_ref().and_then(|a| sent_at.get(a))) else {
+        let (Some(finished), Some(at)) = (run.finished_at, run.application_id.as_ref().and_then(|a| sent_at.get(a)))
+        else {
             continue;
         };
         last_finished = last_finished.max(finished);
@@ -187,10 +190,9 @@ async fn run_pass(
         webhooks: sent.len(),
         runs_succeeded: succeeded,
         runs_not_succeeded: runs.len() - succeeded,
-        first_error: runs
-            .iter()
-            .find(|r| r.status != RunStatus::Succeeded)
-            .map(|r| format!("run {} {}: {}", r.id, r.status.as_str(), r.error.as_deref().unwrap_or("no error recorded"))),
+        first_error: runs.iter().find(|r| r.status != RunStatus::Succeeded).map(|r| {
+            format!("run {} {}: {}", r.id, r.status.as_str(), r.error.as_deref().unwrap_or("no error recorded"))
+        }),
         wall_secs: wall.as_secs_f64(),
         runs_per_sec: runs.len() as f64 / wall.as_secs_f64(),
         ack_p50_ms: percentile_ms(&mut acks, 0.50),
@@ -216,7 +218,7 @@ async fn commits(backend: Backend, url: &str) -> Result<u64, BenchError> {
             // Sessions report their counts when they end: give the closed pool's backends a moment.
             tokio::time::sleep(Duration::from_millis(300)).await;
             hirewire_store::commit_counter::postgres_commits(url)
-            .await
+                .await
                 .map_err(|e| BenchError::setup("reading pg_stat_database", e))
         }
     }
@@ -287,7 +289,10 @@ async fn send_webhooks(
                 let status = response.status();
                 if status != reqwest::StatusCode::OK {
                     let body = response.text().await.unwrap_or_default();
-                    return Err(BenchError::setup(&url, format!("webhook {} answered {status}: {body}", hire.application_id)));
+                    return Err(BenchError::setup(
+                        &url,
+                        format!("webhook {} answered {status}: {body}", hire.application_id),
+                    ));
                 }
                 drop(response.bytes().await);
                 sent.push(Sent { application_id: hire.application_id, sent_at, ack });

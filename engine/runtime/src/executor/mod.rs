@@ -14,7 +14,9 @@ use chrono::Utc;
 use hirewire_core::expr::{ExprEngine, Scope};
 use hirewire_core::recipe::{Recipe, Trigger};
 use hirewire_sdk::TriggerEvent;
-use hirewire_store::{ClaimedRun, RunLease, RunStatus, StepOutcome, StepRecord, StepStatus, StepWrite, Store, StoreError};
+use hirewire_store::{
+    ClaimedRun, RunLease, RunStatus, StepOutcome, StepRecord, StepStatus, StepWrite, Store, StoreError,
+};
 use serde_json::{Value, json};
 
 use crate::connections::Connections;
@@ -83,7 +85,8 @@ impl Executor {
     async fn execute_leased(&self, run: &ClaimedRun, lease: &RunLease) -> Result<RunEnd, ExecError> {
         let pending = PendingSteps::default();
         let Some(recipe) = self.recipe_for(run).await? else {
-            let error = format!("recipe `{}` version {} is not available on this node", run.recipe, short(&run.recipe_version));
+            let error =
+                format!("recipe `{}` version {} is not available on this node", run.recipe, short(&run.recipe_version));
             return self.finish(run, lease, &pending, RunStatus::Failed, Some(&error)).await;
         };
         // A run claimed without step records (its first attempt) has nothing to resume.
@@ -185,7 +188,8 @@ impl Executor {
                 (Ok(event.payload), outcome)
             }
             Err(e) => {
-                let failure = StepFailure::from_action_error(TRIGGER_STEP_ID, &action, &e, attempts, &Default::default());
+                let failure =
+                    StepFailure::from_action_error(TRIGGER_STEP_ID, &action, &e, attempts, &Default::default());
                 let outcome = if failure.retry_at.is_some() {
                     StepOutcome::Retrying(failure.message.clone())
                 } else {
@@ -245,7 +249,8 @@ impl Executor {
         error: Option<&str>,
     ) -> Result<RunEnd, ExecError> {
         self.store.finish_run_after(lease, pending.take_with(None), status, error).await?;
-        metrics::counter!(RUNS_FINISHED_TOTAL, "recipe" => run.recipe.clone(), "status" => status.as_str()).increment(1);
+        metrics::counter!(RUNS_FINISHED_TOTAL, "recipe" => run.recipe.clone(), "status" => status.as_str())
+            .increment(1);
         match status {
             RunStatus::Failed => {
                 tracing::warn!(run_id = %run.id, recipe = %run.recipe, error = error.unwrap_or_default(), "run failed");

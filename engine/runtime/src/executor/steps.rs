@@ -35,7 +35,13 @@ impl StepFailure {
 
     /// Classifies an action error after `attempts` sends under `policy`.
     #[must_use]
-    pub fn from_action_error(step_id: &str, action: &str, error: &ActionError, attempts: u32, policy: &RetryPolicy) -> Self {
+    pub fn from_action_error(
+        step_id: &str,
+        action: &str,
+        error: &ActionError,
+        attempts: u32,
+        policy: &RetryPolicy,
+    ) -> Self {
         let message = format!("step `{step_id}`: {action}: {error}");
         if error.is_transient() && attempts < policy.attempts {
             let delay = retry_delay(policy, attempts + 1, error.retry_after());
@@ -70,7 +76,12 @@ type WalkResult = Result<Result<Map<String, Value>, StepFailure>, ExecError>;
 
 impl StepWalker<'_> {
     /// Walks `steps` with ids prefixed by `prefix`; returns each step's output by its (unprefixed) id.
-    pub async fn walk(&self, steps: &[Step], prefix: &str, scope: &mut Scope) -> Result<Result<(), StepFailure>, ExecError> {
+    pub async fn walk(
+        &self,
+        steps: &[Step],
+        prefix: &str,
+        scope: &mut Scope,
+    ) -> Result<Result<(), StepFailure>, ExecError> {
         Ok(self.walk_collect(steps, prefix, scope).await?.map(|_| ()))
     }
 
@@ -85,12 +96,13 @@ impl StepWalker<'_> {
             for step in steps {
                 let full_id = format!("{prefix}{}", step.id);
                 if let Some(record) = self.done.get(&full_id)
-                    && matches!(record.status, StepStatus::Succeeded | StepStatus::Skipped) {
-                        let output = record.output.clone().unwrap_or(Value::Null);
-                        scope.set_step(&step.id, &output);
-                        outputs.insert(step.id.clone(), output);
-                        continue;
-                    }
+                    && matches!(record.status, StepStatus::Succeeded | StepStatus::Skipped)
+                {
+                    let output = record.output.clone().unwrap_or(Value::Null);
+                    scope.set_step(&step.id, &output);
+                    outputs.insert(step.id.clone(), output);
+                    continue;
+                }
                 if let Some(condition) = &step.condition {
                     match self.executor.expr.eval_condition(condition, scope) {
                         Ok(true) => {}
@@ -144,7 +156,8 @@ impl StepWalker<'_> {
         loop {
             attempts += 1;
             // The start (with every held step end) is durable before anything is sent.
-            let start = StepWrite::Start { step_id: full_id.to_owned(), action: action_name.clone(), input: input.clone() };
+            let start =
+                StepWrite::Start { step_id: full_id.to_owned(), action: action_name.clone(), input: input.clone() };
             self.executor.store.record_steps(self.lease, self.pending.take_with(Some(start))).await?;
             let cx = ActionContext {
                 run_id: self.run.id.clone(),
@@ -155,7 +168,8 @@ impl StepWalker<'_> {
             let started = Instant::now();
             let span = tracing::info_span!("step", step = full_id, action = %action_name, attempt = attempts);
             let result =
-                tracing::Instrument::instrument(live.connection.run_action(&step.action, input.clone(), &cx), span).await;
+                tracing::Instrument::instrument(live.connection.run_action(&step.action, input.clone(), &cx), span)
+                    .await;
             let status = if result.is_ok() { "succeeded" } else { "failed" };
             metrics::histogram!(STEP_DURATION_SECONDS, "action" => action_name.clone(), "status" => status)
                 .record(started.elapsed().as_secs_f64());
@@ -180,7 +194,12 @@ impl StepWalker<'_> {
                         return Ok(Err(failure));
                     }
                     // Waiting here: record the retry now, so `runs show` tells why the run waits.
-                    let end = StepWrite::Finish { step_id: full_id.to_owned(), action: action_name.clone(), outcome: retrying, attempts };
+                    let end = StepWrite::Finish {
+                        step_id: full_id.to_owned(),
+                        action: action_name.clone(),
+                        outcome: retrying,
+                        attempts,
+                    };
                     self.executor.store.record_steps(self.lease, self.pending.take_with(Some(end))).await?;
                     tokio::time::sleep(wait).await;
                 }

@@ -98,7 +98,8 @@ impl TestFile {
     pub fn read(path: &Path) -> Result<Self, TestFileError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| TestFileError { file: path.display().to_string(), message: e.to_string() })?;
-        serde_saphyr::from_str(&text).map_err(|e| TestFileError { file: path.display().to_string(), message: e.to_string() })
+        serde_saphyr::from_str(&text)
+            .map_err(|e| TestFileError { file: path.display().to_string(), message: e.to_string() })
     }
 }
 

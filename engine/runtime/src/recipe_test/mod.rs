@@ -63,7 +63,11 @@ impl CaseReport {
 ///
 /// # Errors
 /// An invalid project or test file, or a history that cannot be created.
-pub async fn run_recipe_tests(dir: &Path, registry: &[ConnectorDescriptor], options: &TestOptions) -> anyhow::Result<Vec<CaseReport>> {
+pub async fn run_recipe_tests(
+    dir: &Path,
+    registry: &[ConnectorDescriptor],
+    options: &TestOptions,
+) -> anyhow::Result<Vec<CaseReport>> {
     let project = load_project(dir, registry, &process_env).map_err(|report| {
         let lines: Vec<String> = report.diagnostics.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("the project is not valid:\n{}", lines.join("\n"))
@@ -74,10 +78,12 @@ pub async fn run_recipe_tests(dir: &Path, registry: &[ConnectorDescriptor], opti
     let mut reports = Vec::new();
     if let Some(event_file) = &options.event_file {
         let text = std::fs::read_to_string(event_file).with_context(|| format!("reading {}", event_file.display()))?;
-        let event: Value = serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", event_file.display()))?;
+        let event: Value =
+            serde_json::from_str(&text).with_context(|| format!("{}: invalid JSON", event_file.display()))?;
         anyhow::ensure!(!options.recipes.is_empty(), "--event needs the recipe(s) to run it through");
         for name in &options.recipes {
-            let case = CaseInput { name: event_file.display().to_string(), event: event.clone(), responses: BTreeMap::new() };
+            let case =
+                CaseInput { name: event_file.display().to_string(), event: event.clone(), responses: BTreeMap::new() };
             let (run, _) = execute_case(&project, registry, name, &case, options.send).await?;
             reports.push(CaseReport { recipe: name.clone(), case: case.name, problems: Vec::new(), run });
         }
@@ -151,7 +157,8 @@ async fn execute_case(
         Trigger::Connector(t) => t.event.clone(),
         Trigger::Clock(_) => "schedule".to_owned(),
     };
-    let run = NewRun::new(&recipe.name, &recipe.version, trigger, case.event.clone()).with_event_id(format!("test:{}", case.name));
+    let run = NewRun::new(&recipe.name, &recipe.version, trigger, case.event.clone())
+        .with_event_id(format!("test:{}", case.name));
     store.enqueue_runs(&[run]).await?;
     let executor = Executor {
         store: store.clone(),
@@ -181,18 +188,20 @@ fn check_expectations(expect: &file::Expectations, run: Option<&RunDetail>) -> V
         ));
     }
     if let Some(fragment) = &expect.error
-        && !run.run.error.as_deref().unwrap_or_default().contains(fragment.as_str()) {
-            problems.push(format!("error {:?} does not contain {fragment:?}", run.run.error));
-        }
+        && !run.run.error.as_deref().unwrap_or_default().contains(fragment.as_str())
+    {
+        problems.push(format!("error {:?} does not contain {fragment:?}", run.run.error));
+    }
     for (step_id, step_expect) in &expect.steps {
         let Some(step) = run.steps.iter().find(|s| &s.step_id == step_id) else {
             problems.push(format!("step `{step_id}` did not run"));
             continue;
         };
         if let Some(status) = &step_expect.status
-            && step.status.as_str() != status {
-                problems.push(format!("step `{step_id}` is {}, expected {status}", step.status.as_str()));
-            }
+            && step.status.as_str() != status
+        {
+            problems.push(format!("step `{step_id}` is {}, expected {status}", step.status.as_str()));
+        }
         if let Some(input) = &step_expect.input {
             let actual = step.input.clone().unwrap_or(Value::Null);
             if !is_subset(input, &actual) {

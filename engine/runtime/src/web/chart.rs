@@ -59,13 +59,7 @@ impl HourlyRuns {
     /// The stacked-bar chart; `window_start` labels the hours.
     #[must_use]
     pub fn chart(&self, window_start: DateTime<Utc>) -> Markup {
-        let peak = self
-            .counts
-            .iter()
-            .map(|h| h.iter().sum::<i64>())
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        let peak = self.counts.iter().map(|h| h.iter().sum::<i64>()).max().unwrap_or(0).max(1);
         let width = u32::try_from(HOURS).unwrap_or(24) * (BAR_WIDTH + BAR_GAP);
         let summary: Vec<String> = STACK
             .iter()
@@ -114,12 +108,7 @@ fn segments(counts: &[i64; 6], peak: i64) -> Vec<Segment> {
         }
         let height = (runs * i64::from(HEIGHT) / peak).max(1);
         top -= height;
-        out.push(Segment {
-            status,
-            runs,
-            y: top.max(0),
-            height,
-        });
+        out.push(Segment { status, runs, y: top.max(0), height });
     }
     out
 }
@@ -129,27 +118,14 @@ mod tests {
     use super::*;
 
     fn row(hour: i64, status: RunStatus, runs: i64) -> HourlyRunCount {
-        HourlyRunCount {
-            recipe: "hired".to_owned(),
-            hour,
-            status,
-            runs,
-        }
+        HourlyRunCount { recipe: "hired".to_owned(), hour, status, runs }
     }
 
     #[test]
     fn counts_sum_by_status_and_ignore_other_recipes_and_hours() {
-        let mut rows = vec![
-            row(0, RunStatus::Succeeded, 3),
-            row(23, RunStatus::Failed, 2),
-            row(24, RunStatus::Failed, 9),
-        ];
-        rows.push(HourlyRunCount {
-            recipe: "other".to_owned(),
-            hour: 1,
-            status: RunStatus::Failed,
-            runs: 5,
-        });
+        let mut rows =
+            vec![row(0, RunStatus::Succeeded, 3), row(23, RunStatus::Failed, 2), row(24, RunStatus::Failed, 9)];
+        rows.push(HourlyRunCount { recipe: "other".to_owned(), hour: 1, status: RunStatus::Failed, runs: 5 });
         let hourly = HourlyRuns::of("hired", &rows);
         assert_eq!(hourly.total(RunStatus::Succeeded), 3);
         assert_eq!(hourly.total(RunStatus::Failed), 2);
@@ -160,26 +136,15 @@ mod tests {
     fn bars_scale_to_the_busiest_hour() {
         let pieces = segments(&[0, 0, 4, 2, 0, 0], 6);
         assert_eq!(pieces.len(), 2);
-        assert_eq!(
-            (pieces[0].status, pieces[0].height, pieces[0].y),
-            (RunStatus::Succeeded, 40, 20)
-        );
-        assert_eq!(
-            (pieces[1].status, pieces[1].height, pieces[1].y),
-            (RunStatus::Failed, 20, 0)
-        );
+        assert_eq!((pieces[0].status, pieces[0].height, pieces[0].y), (RunStatus::Succeeded, 40, 20));
+        assert_eq!((pieces[1].status, pieces[1].height, pieces[1].y), (RunStatus::Failed, 20, 0));
     }
 
     #[test]
     fn chart_has_an_accessible_summary() {
         let hourly = HourlyRuns::of("hired", &[row(5, RunStatus::Failed, 1)]);
-        let svg = hourly
-            .chart(DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default())
-            .into_string();
-        assert!(
-            svg.contains(r#"aria-label="Runs per hour, last 24 hours: 1 failed""#),
-            "{svg}"
-        );
+        let svg = hourly.chart(DateTime::<Utc>::from_timestamp(0, 0).unwrap_or_default()).into_string();
+        assert!(svg.contains(r#"aria-label="Runs per hour, last 24 hours: 1 failed""#), "{svg}");
         assert!(svg.contains("05:00 UTC: 1 failed"), "{svg}");
     }
 }

@@ -34,19 +34,13 @@ pub struct WebState {
 
 /// The web page's routes, to merge into the daemon's router.
 pub fn web_routes(state: AppState) -> Router<AppState> {
-    let web = WebState {
-        keys: Arc::new(WebKeys::new(state.api_token.clone())),
-        app: state,
-    };
+    let web = WebState { keys: Arc::new(WebKeys::new(state.api_token.clone())), app: state };
     let pages = Router::new()
         .route("/", get(recipes::recipes_page))
         .route("/runs", get(runs::runs_page))
         .route("/runs/{id}", get(run::run_page))
         .route("/runs/{id}/retry", get(run::confirm_retry_page).post(run::retry_run))
-        .route_layer(axum::middleware::from_fn_with_state(
-            web.clone(),
-            session::require_viewer,
-        ));
+        .route_layer(axum::middleware::from_fn_with_state(web.clone(), session::require_viewer));
     Router::new()
         .route("/login", get(login::login_form).post(login::log_in))
         .route("/logout", post(login::log_out))

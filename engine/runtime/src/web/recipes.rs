@@ -45,10 +45,7 @@ pub async fn recipes_page(State(web): State<WebState>, Extension(viewer): Extens
                     @for card in &cards { (recipe_card(card, start)) }
                 }
             };
-            html_response(
-                StatusCode::OK,
-                page("Recipes", Section::Recipes, Some(&viewer), None, &body),
-            )
+            html_response(StatusCode::OK, page("Recipes", Section::Recipes, Some(&viewer), None, &body))
         }
         Err(e) => {
             tracing::error!(error = %e, "store error on the recipes page");
@@ -78,12 +75,7 @@ async fn load_cards(web: &WebState, start: DateTime<Utc>) -> Result<Vec<RecipeCa
         };
         let last_failure = store.list_runs(&failed).await?.into_iter().next();
         let hourly = HourlyRuns::of(&recipe.name, &counts);
-        cards.push(RecipeCard {
-            recipe,
-            state,
-            hourly,
-            last_failure,
-        });
+        cards.push(RecipeCard { recipe, state, hourly, last_failure });
     }
     Ok(cards)
 }
@@ -153,9 +145,7 @@ mod tests {
 
     #[test]
     fn the_window_ends_with_the_current_hour() {
-        let now = DateTime::parse_from_rfc3339("2026-11-28T14:37:10Z")
-            .map(|t| t.with_timezone(&Utc))
-            .ok();
+        let now = DateTime::parse_from_rfc3339("2026-11-28T14:37:10Z").map(|t| t.with_timezone(&Utc)).ok();
         let start = now.map(window_start).map(|s| s.to_rfc3339());
         assert_eq!(start.as_deref(), Some("2026-11-27T15:00:00+00:00"));
     }

@@ -19,12 +19,9 @@ const REFRESH_SECONDS: u32 = 3;
 async fn load_run(web: &WebState, id: &str, viewer: &Viewer) -> Result<RunDetail, Response> {
     match web.app.store.get_run(id).await {
         Ok(Some(run)) => Ok(run),
-        Ok(None) => Err(message_page(
-            StatusCode::NOT_FOUND,
-            "No such run",
-            &format!("There is no run `{id}`."),
-            Some(viewer),
-        )),
+        Ok(None) => {
+            Err(message_page(StatusCode::NOT_FOUND, "No such run", &format!("There is no run `{id}`."), Some(viewer)))
+        }
         Err(e) => {
             tracing::error!(error = %e, run = id, "store error on the run page");
             Err(message_page(
@@ -55,16 +52,7 @@ pub async fn run_page(
     let finished = run.run.status.is_finished();
     let body = run_body(&run);
     let refresh = (!finished).then_some(REFRESH_SECONDS);
-    html_response(
-        StatusCode::OK,
-        page(
-            &format!("Run {}", run.run.id),
-            Section::Runs,
-            Some(&viewer),
-            refresh,
-            &body,
-        ),
-    )
+    html_response(StatusCode::OK, page(&format!("Run {}", run.run.id), Section::Runs, Some(&viewer), refresh, &body))
 }
 
 fn run_body(detail: &RunDetail) -> Markup {
@@ -193,10 +181,7 @@ pub async fn confirm_retry_page(
             }
         }
     };
-    html_response(
-        StatusCode::OK,
-        page("Confirm retry", Section::Runs, Some(&viewer), None, &body),
-    )
+    html_response(StatusCode::OK, page("Confirm retry", Section::Runs, Some(&viewer), None, &body))
 }
 
 /// The confirmation form.
@@ -239,23 +224,15 @@ pub async fn retry_run(
     };
     let from_step = form.from_step.as_deref().filter(|s| !s.is_empty());
     let requested_by = viewer.requested_by();
-    match web
-        .app
-        .store
-        .requeue_run(&id, from_step, version, Some(&requested_by))
-        .await
-    {
+    match web.app.store.requeue_run(&id, from_step, version, Some(&requested_by)).await {
         Ok(new_id) => {
             web.app.wake.notify_one();
             tracing::info!(run = %id, retry = %new_id, requested_by = %requested_by, "retry requested from the web page");
             Redirect::to(&format!("/runs/{new_id}")).into_response()
         }
-        Err(StoreError::RunNotFound(_)) => message_page(
-            StatusCode::NOT_FOUND,
-            "No such run",
-            &format!("There is no run `{id}`."),
-            Some(&viewer),
-        ),
+        Err(StoreError::RunNotFound(_)) => {
+            message_page(StatusCode::NOT_FOUND, "No such run", &format!("There is no run `{id}`."), Some(&viewer))
+        }
         Err(
             e @ (StoreError::NotRetryable { .. }
             | StoreError::StepNotFound { .. }

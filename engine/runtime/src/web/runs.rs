@@ -77,10 +77,7 @@ fn parse_utc(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
 /// The store filter of `query`, or what is wrong with it.
 fn run_filter(query: &RunsPageQuery, now: DateTime<Utc>) -> Result<RunFilter, Vec<String>> {
     let mut problems = Vec::new();
-    let mut filter = RunFilter {
-        limit: PAGE_SIZE,
-        ..RunFilter::default()
-    };
+    let mut filter = RunFilter { limit: PAGE_SIZE, ..RunFilter::default() };
     filter.recipe = field(query.recipe.as_ref()).map(str::to_owned);
     filter.before = field(query.before.as_ref()).map(str::to_owned);
     if let Some(status) = field(query.status.as_ref()) {
@@ -90,10 +87,7 @@ fn run_filter(query: &RunsPageQuery, now: DateTime<Utc>) -> Result<RunFilter, Ve
         }
     }
     if let Some(since) = field(query.since.as_ref()) {
-        match humantime::parse_duration(since)
-            .ok()
-            .and_then(|d| chrono::Duration::from_std(d).ok())
-        {
+        match humantime::parse_duration(since).ok().and_then(|d| chrono::Duration::from_std(d).ok()) {
             Some(d) => filter.since = Some(now - d),
             None => problems.push(format!("since: `{since}` is not a duration (24h, 7d...)")),
         }
@@ -124,10 +118,7 @@ async fn list_for_candidates(
     };
     let mut runs = Vec::new();
     for id in candidates {
-        let one = RunFilter {
-            candidate_id: Some(id.clone()),
-            ..filter.clone()
-        };
+        let one = RunFilter { candidate_id: Some(id.clone()), ..filter.clone() };
         runs.extend(web.app.store.list_runs(&one).await?);
     }
     runs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
@@ -138,10 +129,7 @@ async fn list_for_candidates(
 /// The candidate ids `text` stands for: itself, or (for an email) the candidates whose runs mention it.
 async fn candidate_ids(web: &WebState, text: &str) -> Result<Vec<String>, StoreError> {
     if text.contains('@') {
-        web.app
-            .store
-            .candidates_with_payload_text(text, MAX_EMAIL_CANDIDATES)
-            .await
+        web.app.store.candidates_with_payload_text(text, MAX_EMAIL_CANDIDATES).await
     } else {
         Ok(vec![text.to_owned()])
     }
@@ -157,19 +145,11 @@ pub async fn runs_page(
     let filter = match run_filter(&query, Utc::now()) {
         Ok(filter) => filter,
         Err(problems) if partial => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Invalid filter",
-                &problems.join("; "),
-                Some(&viewer),
-            );
+            return message_page(StatusCode::BAD_REQUEST, "Invalid filter", &problems.join("; "), Some(&viewer));
         }
         Err(problems) => {
             let body = runs_body(&web, &query, &[], Some(&problems), None);
-            return html_response(
-                StatusCode::BAD_REQUEST,
-                page("Runs", Section::Runs, Some(&viewer), None, &body),
-            );
+            return html_response(StatusCode::BAD_REQUEST, page("Runs", Section::Runs, Some(&viewer), None, &body));
         }
     };
     let candidate = field(query.candidate.as_ref());
@@ -321,16 +301,9 @@ mod tests {
         };
         let filter = run_filter(&query, now).expect("valid");
         assert_eq!(filter.status, Some(RunStatus::Failed));
-        assert_eq!(
-            filter.since.map(|s| s.to_rfc3339()).as_deref(),
-            Some("2026-11-28T14:00:00+00:00")
-        );
+        assert_eq!(filter.since.map(|s| s.to_rfc3339()).as_deref(), Some("2026-11-28T14:00:00+00:00"));
         assert_eq!(filter.until, None);
-        let bad = RunsPageQuery {
-            status: Some("done".into()),
-            since: Some("soon".into()),
-            ..RunsPageQuery::default()
-        };
+        let bad = RunsPageQuery { status: Some("done".into()), since: Some("soon".into()), ..RunsPageQuery::default() };
         let problems = run_filter(&bad, now).expect_err("invalid");
         assert_eq!(problems.len(), 2);
         assert!(problems[0].starts_with("status: unknown status `done`"), "{problems:?}");
@@ -339,14 +312,8 @@ mod tests {
 
     #[test]
     fn links_keep_filters_and_encode_values() {
-        let query = RunsPageQuery {
-            candidate: Some("a+b@x.io".into()),
-            before: Some("r1".into()),
-            ..RunsPageQuery::default()
-        };
-        assert_eq!(
-            query.link(&[("before", "r9")]),
-            "/runs?candidate=a%2Bb%40x.io&before=r9"
-        );
+        let query =
+            RunsPageQuery { candidate: Some("a+b@x.io".into()), before: Some("r1".into()), ..RunsPageQuery::default() };
+        assert_eq!(query.link(&[("before", "r9")]), "/runs?candidate=a%2Bb%40x.io&before=r9");
     }
 }

@@ -37,9 +37,7 @@ pub struct WebKeys {
 
 impl fmt::Debug for WebKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebKeys")
-            .field("token_configured", &self.token.is_some())
-            .finish_non_exhaustive()
+        f.debug_struct("WebKeys").field("token_configured", &self.token.is_some()).finish_non_exhaustive()
     }
 }
 
@@ -101,9 +99,7 @@ impl WebKeys {
     /// Whether `presented` is the api token (constant time).
     #[must_use]
     pub fn token_matches(&self, presented: &str) -> bool {
-        self.token
-            .as_ref()
-            .is_some_and(|t| bool::from(presented.as_bytes().ct_eq(t.expose_secret().as_bytes())))
+        self.token.as_ref().is_some_and(|t| bool::from(presented.as_bytes().ct_eq(t.expose_secret().as_bytes())))
     }
 
     fn sign(&self, parts: &[&str]) -> String {
@@ -136,10 +132,7 @@ impl WebKeys {
             return None;
         }
         let label = String::from_utf8(URL_SAFE_NO_PAD.decode(label).ok()?).ok()?;
-        Some(Viewer {
-            session: value.to_owned(),
-            label: (!label.is_empty()).then_some(label),
-        })
+        Some(Viewer { session: value.to_owned(), label: (!label.is_empty()).then_some(label) })
     }
 
     /// The CSRF token of the retry form of `run_id` for `viewer`.
@@ -158,12 +151,7 @@ impl WebKeys {
 /// Trims a login label to printable characters, at most `MAX_LABEL_CHARS`.
 #[must_use]
 pub fn clean_label(raw: &str) -> Option<String> {
-    let label: String = raw
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_LABEL_CHARS)
-        .collect();
+    let label: String = raw.trim().chars().filter(|c| !c.is_control()).take(MAX_LABEL_CHARS).collect();
     (!label.is_empty()).then_some(label)
 }
 
@@ -181,10 +169,7 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// The host part of the `Host` header, without the port.
 fn host_name(headers: &HeaderMap) -> &str {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if let Some(rest) = host.strip_prefix('[') {
         return rest.split(']').next().unwrap_or_default();
     }
@@ -200,21 +185,14 @@ pub fn is_loopback_host(headers: &HeaderMap) -> bool {
 
 /// Whether the request came over plain http (no `X-Forwarded-Proto: https` from a TLS proxy).
 fn is_plain_http(headers: &HeaderMap) -> bool {
-    !headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+    !headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()).is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 /// The `Set-Cookie` value for a session (`None`: clear it). `Secure` unless the request came over plain http
 /// to a loopback address.
 #[must_use]
 pub fn session_cookie(value: Option<&str>, request_headers: &HeaderMap) -> String {
-    let secure = if is_plain_http(request_headers) && is_loopback_host(request_headers) {
-        ""
-    } else {
-        "; Secure"
-    };
+    let secure = if is_plain_http(request_headers) && is_loopback_host(request_headers) { "" } else { "; Secure" };
     match value {
         Some(value) => format!(
             "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
@@ -235,22 +213,14 @@ pub fn now_unix() -> i64 {
 #[must_use]
 pub fn viewer_of(keys: &WebKeys, headers: &HeaderMap) -> Option<Viewer> {
     if !keys.requires_login() {
-        return is_loopback_host(headers).then(|| Viewer {
-            session: String::new(),
-            label: None,
-        });
+        return is_loopback_host(headers).then(|| Viewer { session: String::new(), label: None });
     }
     if let Some(viewer) = cookie_value(headers, SESSION_COOKIE).and_then(|v| keys.check_session(v, now_unix())) {
         return Some(viewer);
     }
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))?;
-    keys.token_matches(bearer).then(|| Viewer {
-        session: String::new(),
-        label: Some("api".to_owned()),
-    })
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))?;
+    keys.token_matches(bearer).then(|| Viewer { session: String::new(), label: Some("api".to_owned()) })
 }
 
 /// A safe place to go back to after login: a local path, never another site.
@@ -284,12 +254,7 @@ pub async fn require_viewer(State(web): State<WebState>, mut request: Request, n
             let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
             Redirect::to(&format!("/login?next={next}")).into_response()
         }
-        None => (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-            "log in first",
-        )
-            .into_response(),
+        None => (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "log in first").into_response(),
     }
 }
 
@@ -299,10 +264,7 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
     !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
 }
@@ -331,10 +293,7 @@ mod tests {
         let forged = value.replace(&URL_SAFE_NO_PAD.encode("Ada"), &URL_SAFE_NO_PAD.encode("Eve"));
         assert!(keys.check_session(&forged, 1_001).is_none(), "label is signed");
         let other = WebKeys::new(Some(Arc::new(SecretString::from("other-token"))));
-        assert!(
-            other.check_session(&value, 1_001).is_none(),
-            "a new token ends old sessions"
-        );
+        assert!(other.check_session(&value, 1_001).is_none(), "a new token ends old sessions");
     }
 
     #[test]

@@ -190,11 +190,7 @@ impl ClaimedRun {
     /// The lease that fences every later write about this run.
     #[must_use]
     pub fn lease(&self) -> RunLease {
-        RunLease {
-            run_id: self.id.clone(),
-            node: self.node.clone(),
-            attempt: self.attempt,
-        }
+        RunLease { run_id: self.id.clone(), node: self.node.clone(), attempt: self.attempt }
     }
 }
 

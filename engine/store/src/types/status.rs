@@ -25,14 +25,8 @@ pub enum RunStatus {
 
 impl RunStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [Self; 6] = [
-        Self::Queued,
-        Self::Running,
-        Self::Succeeded,
-        Self::Failed,
-        Self::Skipped,
-        Self::Cancelled,
-    ];
+    pub const ALL: [Self; 6] =
+        [Self::Queued, Self::Running, Self::Succeeded, Self::Failed, Self::Skipped, Self::Cancelled];
 
     /// The stored and displayed name.
     #[must_use]
@@ -74,14 +68,8 @@ pub enum StepStatus {
 
 impl StepStatus {
     /// Every status.
-    pub const ALL: [Self; 6] = [
-        Self::Pending,
-        Self::Running,
-        Self::Succeeded,
-        Self::Failed,
-        Self::Skipped,
-        Self::Retrying,
-    ];
+    pub const ALL: [Self; 6] =
+        [Self::Pending, Self::Running, Self::Succeeded, Self::Failed, Self::Skipped, Self::Retrying];
 
     /// The stored and displayed name.
     #[must_use]
@@ -125,13 +113,10 @@ macro_rules! status_text {
             type Err = UnknownStatus;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$ty>::ALL
-                    .into_iter()
-                    .find(|status| status.as_str() == s)
-                    .ok_or_else(|| UnknownStatus {
-                        given: s.to_owned(),
-                        expected: <$ty>::ALL.map(<$ty>::as_str).join(", "),
-                    })
+                <$ty>::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| UnknownStatus {
+                    given: s.to_owned(),
+                    expected: <$ty>::ALL.map(<$ty>::as_str).join(", "),
+                })
             }
         }
 
