@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use hirewire_runtime::bench::{Backend, BenchOptions, Scenario, run_bench, sql_count};
+use hirewire_bench::{Backend, BenchOptions, Scenario, run_bench, sql_count};
 use serde_json::Value;
 
 /// Every number in `value` (recursively), with its path.

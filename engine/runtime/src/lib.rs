@@ -2,7 +2,6 @@
 //! webhooks, hot reload and the HTTP API.
 
 pub mod api;
-pub mod bench;
 pub mod connections;
 pub mod daemon;
 pub mod executor;

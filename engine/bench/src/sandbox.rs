@@ -9,7 +9,7 @@ use hirewire_sdk::reexports::reqwest;
 use serde_json::{Value, json};
 
 use super::BenchError;
-use crate::sandbox::sandbox_app;
+use hirewire_runtime::sandbox::sandbox_app;
 
 /// The sandbox's Greenhouse OAuth client (its defaults).
 const SANDBOX_CLIENT: (&str, &str) = ("sandbox-client", "sandbox-secret");

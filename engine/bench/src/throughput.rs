@@ -19,7 +19,7 @@ use super::measure::{percentile_ms, reset_peak_rss, sample_self};
 use super::project::{BENCH_WEBHOOK_SECRET, Backend, BenchProject, hired_recipe};
 use super::sandbox::BenchSandbox;
 use super::sql_count;
-use crate::Daemon;
+use hirewire_runtime::Daemon;
 
 /// The bench recipe's name.
 pub const THROUGHPUT_RECIPE: &str = "bench-hired";

@@ -1,17 +1,20 @@
-//! `hirewire bench`: the benchmark harness. Each scenario drives the real engine (or the store,
-//! for `ceiling` and `history`) against the in-process sandbox on fresh databases, repeats its
-//! passes and reports medians; nothing here asserts a timing. The CLI prints the tables and
-//! writes the JSON; `tests/it/bench.rs` runs [`run_bench`] with `quick`.
+//! hirewire-bench: the benchmark harness behind `hirewire bench`. Each scenario drives the real
+//! engine (or the store, for `ceiling` and `history`) against the in-process sandbox on fresh
+//! databases, repeats its passes and reports medians; nothing here asserts a timing. The CLI parses
+//! the arguments, prints [`render_report`] and writes the JSON; `tests/it/bench.rs` runs
+//! [`run_bench`] with `quick`. docs/performance.md says what each scenario's clock covers.
 
 pub mod backfill;
 pub mod ceiling;
 pub mod history;
 pub mod idle;
+pub mod logging;
 pub mod measure;
 pub mod project;
 pub mod report;
 pub mod sandbox;
 pub mod sql_count;
+pub mod tables;
 pub mod throughput;
 
 use std::path::PathBuf;
@@ -20,8 +23,10 @@ use std::time::Duration;
 
 use hirewire_sdk::ConnectorDescriptor;
 
+pub use logging::install_bench_logging;
 pub use project::Backend;
 pub use report::{BenchReport, Machine};
+pub use tables::render_report;
 
 use backfill::{RateWindow, backfill_pass};
 use ceiling::ceiling_pass;

@@ -7,8 +7,8 @@ use hirewire_store::testing::TestDatabase;
 use serde::Serialize;
 
 use super::BenchError;
-use crate::DaemonOptions;
-use crate::worker::WorkerOptions;
+use hirewire_runtime::DaemonOptions;
+use hirewire_runtime::worker::WorkerOptions;
 
 /// The webhook secret of the bench project's Greenhouse connection.
 pub const BENCH_WEBHOOK_SECRET: &str = "bench-webhook-secret";

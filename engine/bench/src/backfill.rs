@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::BenchError;
 use super::project::{Backend, BenchProject, hired_recipe};
 use super::sandbox::BenchSandbox;
-use crate::Daemon;
+use hirewire_runtime::Daemon;
 
 /// The backfill recipe's name.
 const BACKFILL_RECIPE: &str = "bench-backfill";

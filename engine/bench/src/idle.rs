@@ -20,7 +20,7 @@ use super::BenchError;
 use super::measure::{ProcessSample, sample_pid, sample_self};
 use super::project::{Backend, BenchProject, hired_recipe};
 use super::sandbox::BenchSandbox;
-use crate::Daemon;
+use hirewire_runtime::Daemon;
 
 /// The figures of one idle pass.
 #[derive(Debug, Clone, Serialize)]
