@@ -306,48 +306,6 @@ impl Store {
         })
     }
 
-    /// Ends a claimed run with `status` (succeeded, failed, skipped or cancelled) and `error`.
-    ///
-    /// # Errors
-    /// `NotFinalStatus` for queued or running; `LeaseLost` if the lease is no longer this node's at this
-    /// attempt (nothing is written); `Database`.
-    pub async fn finish_run(&self, lease: &RunLease, status: RunStatus, error: Option<&str>) -> Result<(), StoreError> {
-        self.finish_run_after(lease, Vec::new(), status, error).await
-    }
-
-    /// Gives a claimed run back to the queue until `run_at` (a durable retry after a failed step), keeping
-    /// `error` as the last error.
-    ///
-    /// # Errors
-    /// `LeaseLost`; `Database`.
-    pub async fn reschedule_run(
-        &self,
-        lease: &RunLease,
-        run_at: DateTime<Utc>,
-        error: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.reschedule_run_after(lease, Vec::new(), run_at, error).await
-    }
-
-    /// Gives a claimed run back to the queue right away (e.g. on shutdown); its attempt count is kept.
-    ///
-    /// # Errors
-    /// `LeaseLost`; `Database`.
-    pub async fn release_run(&self, lease: &RunLease) -> Result<(), StoreError> {
-        let held = lease.clone();
-        let changed = grouped_write!(self, "release_run", conn, sql => {
-            Ok(sqlx::query(sql::RELEASE_RUN)
-                .bind(&held.run_id)
-                .bind(&held.node)
-                .bind(held.attempt)
-                .execute(&mut *conn)
-                .await
-                .map_err(db("release_run"))?
-                .rows_affected())
-        })?;
-        lease_held(lease, changed)
-    }
-
     /// Cancels a queued or running run (a running one's node gets `LeaseLost` on its next write); returns
     /// whether it was cancelled (false: unknown or already finished).
     ///

@@ -141,44 +141,6 @@ macro_rules! apply_run_progress {
 }
 
 impl Store {
-    /// Records that step `step_id` (e.g. `interviewers[1].dm`) of the leased run starts sending `action` with
-    /// the rendered `input`. Starting a step again (a retry) keeps its attempt count and ordinal.
-    ///
-    /// # Errors
-    /// `LeaseLost` when the lease is not current (nothing is written); `Database`.
-    pub async fn start_step(
-        &self,
-        lease: &RunLease,
-        step_id: &str,
-        action: &str,
-        input: &Value,
-    ) -> Result<(), StoreError> {
-        let start = StepWrite::Start { step_id: step_id.to_owned(), action: action.to_owned(), input: input.clone() };
-        self.record_steps(lease, vec![start]).await
-    }
-
-    /// Records how step `step_id` ended after `attempts` sends: its output (succeeded), its error (failed or
-    /// retrying), or skipped (a step never started may be recorded as skipped directly).
-    ///
-    /// # Errors
-    /// `LeaseLost` when the lease is not current (nothing is written); `Database`.
-    pub async fn finish_step(
-        &self,
-        lease: &RunLease,
-        step_id: &str,
-        action: &str,
-        outcome: &StepOutcome,
-        attempts: u32,
-    ) -> Result<(), StoreError> {
-        let finish = StepWrite::Finish {
-            step_id: step_id.to_owned(),
-            action: action.to_owned(),
-            outcome: outcome.clone(),
-            attempts,
-        };
-        self.record_steps(lease, vec![finish]).await
-    }
-
     /// Applies `writes` to the leased run's steps, in order, in one transaction: all of them or, when the lease
     /// is not current, none (`LeaseLost`).
     ///

@@ -54,6 +54,7 @@ pub(crate) const RESCHEDULE_RUN: &str = "\
 UPDATE runs SET status = 'queued', run_at = $4, error = $5, lease_owner = NULL, lease_expires_at = NULL
 WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempt = $3";
 
+#[cfg(feature = "test-util")]
 pub(crate) const RELEASE_RUN: &str = "\
 UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
 WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempt = $3";
@@ -200,19 +201,3 @@ pub(crate) const QUEUE_DEPTH: &str = "SELECT COUNT(*) FROM runs WHERE status = '
 /// The name and source of the recipe version with content hash `$1`.
 pub(crate) const RECIPE_VERSION_SOURCE: &str =
     "SELECT recipe, source FROM recipe_versions WHERE content_hash = $1 ORDER BY loaded_at DESC LIMIT 1";
-
-// ---- benchmark -----------------------------------------------------------------------------------------------
-
-pub(crate) const COUNT_RUNS: &str = "SELECT COUNT(*) FROM runs";
-
-/// Followed by `push_values` rows of the same columns.
-pub(crate) const BENCH_INSERT_RUNS: &str = "\
-INSERT INTO runs (id, recipe, recipe_version, trigger_name, trigger_event_id, candidate_id, application_id, job_id,
-                  status, run_at, event_at, attempt, node, created_at, started_at, finished_at, error, payload) ";
-
-/// Followed by `push_values` rows of the same columns.
-pub(crate) const BENCH_INSERT_STEPS: &str = "\
-INSERT INTO steps (run_id, step_id, ordinal, action, status, attempts, input, output, error, started_at,
-                   finished_at) ";
-
-pub(crate) const BENCH_RUN_WITH_STEPS: &str = "SELECT run_id FROM steps ORDER BY run_id DESC LIMIT 1";
