@@ -1,8 +1,8 @@
 //! The run history: listing and showing runs, retrying a finished run, and recipe versions and limits.
 
 use crate::error::{StoreError, db, is_unique_violation};
-use crate::queue::new_run_id;
 use crate::rows::{RunDetailRow, RunRow, StepRow};
+use crate::run_writes::new_run_id;
 use crate::sql;
 use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;

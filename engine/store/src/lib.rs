@@ -27,6 +27,7 @@ mod queue;
 mod redact;
 mod rows;
 pub mod run_json;
+mod run_writes;
 pub mod scratch;
 mod sql;
 mod sqlite;
