@@ -7,7 +7,7 @@ use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use sqlx::query::QueryAs;
+use sqlx::query::{Query, QueryAs};
 use sqlx::query_builder::Separated;
 use sqlx::types::Json;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
@@ -200,6 +200,11 @@ where
         Ok(())
     }
 
+    /// `statement` with the lease fence bound first: `$1` run id, `$2` node, `$3` attempt.
+    fn fenced<'q>(statement: &'static str, held: &'q RunLease) -> Query<'q, DB, DB::Arguments> {
+        sqlx::query(statement).bind(&held.run_id).bind(&held.node).bind(held.attempt)
+    }
+
     /// Applies one step write of the leased run `held`; returns the rows it changed (0: the lease is not
     /// current).
     pub(crate) async fn apply_step_write(
@@ -210,10 +215,7 @@ where
     ) -> Result<u64, StoreError> {
         let result = match write {
             StepWrite::Start { step_id, action, input } => {
-                sqlx::query(sql::START_STEP)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
+                Self::fenced(sql::START_STEP, held)
                     .bind(step_id)
                     .bind(action)
                     .bind(Json(input))
@@ -223,10 +225,7 @@ where
             }
             StepWrite::Finish { step_id, action, outcome, attempts } => {
                 let (status, output, error, finished_at) = ending_columns(outcome);
-                sqlx::query(sql::FINISH_STEP)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
+                Self::fenced(sql::FINISH_STEP, held)
                     .bind(step_id)
                     .bind(action)
                     .bind(status)
@@ -239,10 +238,7 @@ where
             }
             StepWrite::Whole { step_id, action, input, started_at, outcome, attempts } => {
                 let (status, output, error, finished_at) = ending_columns(outcome);
-                sqlx::query(sql::RECORD_WHOLE_STEP)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
+                Self::fenced(sql::RECORD_WHOLE_STEP, held)
                     .bind(step_id)
                     .bind(action)
                     .bind(status)
@@ -276,10 +272,7 @@ where
         let ended = match ending {
             RunEnding::Continues => return Ok(true),
             RunEnding::Finished(status, error) => {
-                sqlx::query(sql::FINISH_RUN)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
+                Self::fenced(sql::FINISH_RUN, held)
                     .bind(status.as_str())
                     .bind(error.as_deref())
                     .bind(Timestamp::now())
@@ -287,10 +280,7 @@ where
                     .await
             }
             RunEnding::Rescheduled(run_at, error) => {
-                sqlx::query(sql::RESCHEDULE_RUN)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
+                Self::fenced(sql::RESCHEDULE_RUN, held)
                     .bind(Timestamp::new(*run_at))
                     .bind(error.as_deref())
                     .execute(&mut *conn)
