@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use hirewire_store::testing::TestDatabase;
+use hirewire_store::scratch::ScratchDatabase;
 use serde::Serialize;
 
 use super::BenchError;
@@ -38,11 +38,11 @@ impl Backend {
 ///
 /// # Errors
 /// When the temporary directory or the Postgres database cannot be made.
-pub async fn fresh_database(backend: Backend) -> Result<TestDatabase, BenchError> {
+pub async fn fresh_database(backend: Backend) -> Result<ScratchDatabase, BenchError> {
     match backend {
-        Backend::Sqlite => TestDatabase::sqlite().map_err(|e| BenchError::setup("creating a SQLite database", e)),
+        Backend::Sqlite => ScratchDatabase::sqlite().map_err(|e| BenchError::setup("creating a SQLite database", e)),
         Backend::Postgres => {
-            TestDatabase::postgres().await.map_err(|e| BenchError::setup("creating a Postgres database", e))
+            ScratchDatabase::postgres().await.map_err(|e| BenchError::setup("creating a Postgres database", e))
         }
     }
 }
@@ -53,7 +53,7 @@ pub struct BenchProject {
     pub dir: tempfile::TempDir,
     /// Its database URL.
     pub url: String,
-    database: Option<TestDatabase>,
+    database: Option<ScratchDatabase>,
 }
 
 impl BenchProject {

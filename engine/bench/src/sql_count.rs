@@ -2,7 +2,7 @@
 //! tracing event at DEBUG, and [`counting_layer`] (a per-layer-filtered tracing layer, so it
 //! composes with a quieter log layer) counts them in an atomic while counting is switched on.
 //! Transaction control (BEGIN/COMMIT on SQLite) is issued by sqlx outside that log; commits are
-//! counted separately (`hirewire_store::commit_counter`).
+//! counted separately (`hirewire_store::diagnostics`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 

@@ -124,6 +124,8 @@ async fn run_pass(
     timeout: Duration,
     project: &BenchProject,
 ) -> Result<ThroughputPass, BenchError> {
+    // The daemon's SQLite connections, opened below, count their commits from now on.
+    hirewire_store::diagnostics::count_sqlite_commits();
     let commits_before = commits(backend, &project.url).await?;
     let daemon = Daemon::start(project.options(&format!("bench-{pass}"), MAX_IN_FLIGHT), registry.clone())
         .await
@@ -213,11 +215,11 @@ async fn run_pass(
 /// Commits so far: this process's SQLite commits, or the Postgres database's `xact_commit`.
 async fn commits(backend: Backend, url: &str) -> Result<u64, BenchError> {
     match backend {
-        Backend::Sqlite => Ok(hirewire_store::commit_counter::sqlite_commits()),
+        Backend::Sqlite => Ok(hirewire_store::diagnostics::sqlite_commits()),
         Backend::Postgres => {
             // Sessions report their counts when they end: give the closed pool's backends a moment.
             tokio::time::sleep(Duration::from_millis(300)).await;
-            hirewire_store::commit_counter::postgres_commits(url)
+            hirewire_store::diagnostics::postgres_commits(url)
                 .await
                 .map_err(|e| BenchError::setup("reading pg_stat_database", e))
         }

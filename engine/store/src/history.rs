@@ -1,45 +1,47 @@
 //! The run history: listing and showing runs, retrying a finished run, and recipe versions and limits.
 
 use crate::error::{StoreError, db, is_unique_violation};
-use crate::queue::new_run_id;
 use crate::rows::{RunDetailRow, RunRow, StepRow};
+use crate::run_writes::new_run_id;
+use crate::sql;
 use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{RequeueVersion, RunDetail, RunFilter, RunStatus};
 
-/// Appends `$filter`'s conditions, order and limit to the query builder `$qb` (fragments are constants; every
-/// value is bound).
-macro_rules! push_run_filter {
-    ($qb:ident, $sql:ident, $filter:expr) => {{
-        let filter: &RunFilter = $filter;
-        if let Some(recipe) = &filter.recipe {
-            $qb.push($sql::LIST_RUNS_RECIPE).push_bind(recipe.clone());
-        }
-        if let Some(status) = filter.status {
-            $qb.push($sql::LIST_RUNS_STATUS).push_bind(status.as_str());
-        }
-        if let Some(since) = filter.since {
-            $qb.push($sql::LIST_RUNS_SINCE).push_bind(Timestamp::new(since));
-        }
-        if let Some(until) = filter.until {
-            $qb.push($sql::LIST_RUNS_UNTIL).push_bind(Timestamp::new(until));
-        }
-        if let Some(candidate_id) = &filter.candidate_id {
-            $qb.push($sql::LIST_RUNS_CANDIDATE).push_bind(candidate_id.clone());
-        }
-        if let Some(application_id) = &filter.application_id {
-            $qb.push($sql::LIST_RUNS_APPLICATION).push_bind(application_id.clone());
-        }
-        if let Some(job_id) = &filter.job_id {
-            $qb.push($sql::LIST_RUNS_JOB).push_bind(job_id.clone());
-        }
-        if let Some(before) = &filter.before {
-            $qb.push($sql::LIST_RUNS_BEFORE).push_bind(before.clone()).push($sql::LIST_RUNS_BEFORE_END);
-        }
-        $qb.push($sql::LIST_RUNS_ORDER).push_bind(i64::from(filter.limit));
-    }};
+/// Appends `filter`'s conditions, order and limit to `query` (fragments are constants; every value is bound).
+pub(crate) fn push_run_filter<DB: sqlx::Database>(query: &mut sqlx::QueryBuilder<DB>, filter: &RunFilter)
+where
+    for<'t> String: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> &'static str: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> Timestamp: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> i64: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    if let Some(recipe) = &filter.recipe {
+        query.push(sql::LIST_RUNS_RECIPE).push_bind(recipe.clone());
+    }
+    if let Some(status) = filter.status {
+        query.push(sql::LIST_RUNS_STATUS).push_bind(status.as_str());
+    }
+    if let Some(since) = filter.since {
+        query.push(sql::LIST_RUNS_SINCE).push_bind(Timestamp::new(since));
+    }
+    if let Some(until) = filter.until {
+        query.push(sql::LIST_RUNS_UNTIL).push_bind(Timestamp::new(until));
+    }
+    if let Some(candidate_id) = &filter.candidate_id {
+        query.push(sql::LIST_RUNS_CANDIDATE).push_bind(candidate_id.clone());
+    }
+    if let Some(application_id) = &filter.application_id {
+        query.push(sql::LIST_RUNS_APPLICATION).push_bind(application_id.clone());
+    }
+    if let Some(job_id) = &filter.job_id {
+        query.push(sql::LIST_RUNS_JOB).push_bind(job_id.clone());
+    }
+    if let Some(before) = &filter.before {
+        query.push(sql::LIST_RUNS_BEFORE).push_bind(before.clone()).push(sql::LIST_RUNS_BEFORE_END);
+    }
+    query.push(sql::LIST_RUNS_ORDER).push_bind(i64::from(filter.limit));
 }
-pub(crate) use push_run_filter;
 
 impl Store {
     /// Runs matching `filter`, newest first (by creation time, then id), at most `filter.limit`. For the next
@@ -50,7 +52,7 @@ impl Store {
     pub async fn list_runs(&self, filter: &RunFilter) -> Result<Vec<crate::RunSummary>, StoreError> {
         let rows: Vec<RunRow> = on_pool!(read: self, pool, sql => {
             let mut qb = sqlx::QueryBuilder::<sql::Db>::new(sql::LIST_RUNS_SELECT);
-            push_run_filter!(qb, sql, filter);
+            push_run_filter(&mut qb, filter);
             qb.build_query_as().fetch_all(pool).await.map_err(db("list_runs"))?
         });
         Ok(rows.into_iter().map(RunRow::into_summary).collect())

@@ -1,7 +1,6 @@
 //! The work queue: recording runs (race-safe de-duplication), claiming them under a lease, heartbeats, rescue
 //! of expired leases, and ending or rescheduling a run.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -10,14 +9,10 @@ use sqlx::types::Json;
 
 use crate::error::{StoreError, db};
 use crate::rows::ClaimedRow;
+use crate::run_writes::{RunWrites, new_run_id};
 use crate::store::{Store, grouped_write, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{ClaimedRun, EnqueueOutcome, NewRun, PollOutcome, RunLease, RunStatus, WebhookOutcome};
-
-/// A fresh run id: a UUIDv7, so ids sort by creation time.
-pub(crate) fn new_run_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
 
 /// `now + lease`, saturating.
 pub(crate) fn lease_end(now: Timestamp, lease: Duration) -> Timestamp {
@@ -33,101 +28,6 @@ fn check_initial_status(runs: &[NewRun]) -> Result<(), StoreError> {
     }
 }
 
-/// Binds `$run`'s columns from `recipe` to `event_at`, in the order of `INSERT_RUN`'s columns, with `$bind`
-/// (`bind` on a query, `push_bind` on a row of a multi-row `VALUES`); evaluates to the query or row.
-macro_rules! bind_run_columns {
-    ($query:expr, $bind:ident, $run:expr) => {{
-        let run: &NewRun = $run;
-        $query
-            .$bind(&run.recipe)
-            .$bind(&run.recipe_version)
-            .$bind(&run.trigger)
-            .$bind(&run.event_id)
-            .$bind(&run.business_key)
-            .$bind(&run.candidate_id)
-            .$bind(&run.application_id)
-            .$bind(&run.job_id)
-            .$bind(run.status.as_str())
-            .$bind(Timestamp::new(run.run_at))
-            .$bind(Timestamp::new(run.event_at))
-    }};
-}
-
-/// The id of the run that `$run` duplicates (same recipe and event id or business key), read on `$conn`;
-/// `None` when it is gone.
-macro_rules! find_existing_run {
-    ($conn:expr, $sql:ident, $run:expr, $operation:literal) => {{
-        let run: &NewRun = $run;
-        let existing_run_id: Option<String> = sqlx::query_scalar($sql::FIND_DUPLICATE_RUN)
-            .bind(&run.recipe)
-            .bind(&run.event_id)
-            .bind(&run.business_key)
-            .fetch_optional(&mut *$conn)
-            .await
-            .map_err(db($operation))?;
-        existing_run_id
-    }};
-}
-
-/// Inserts `$runs` inside the open transaction `$tx`; evaluates to `Vec<EnqueueOutcome>`. A run that collides
-/// with an existing (recipe, event id) or (recipe, business key) inserts nothing and reports the existing run.
-macro_rules! insert_new_runs {
-    ($tx:ident, $sql:ident, $runs:expr, $operation:literal) => {{
-        let now = Timestamp::now();
-        let runs: &[NewRun] = $runs;
-        let ids: Vec<String> = runs.iter().map(|_| new_run_id()).collect();
-        // A 10,000-hire backfill is 157 statements, not 10,000 round trips to the database.
-        let mut inserted: HashSet<String> = HashSet::with_capacity(runs.len());
-        let mut first = 0;
-        while first < runs.len() {
-            let rows = first..first + rows_per_insert(runs.len() - first);
-            let mut insert = sqlx::QueryBuilder::<$sql::Db>::new($sql::INSERT_RUNS);
-            insert.push_values(runs[rows.clone()].iter().zip(&ids[rows.clone()]), |mut row, (run, id)| {
-                bind_run_columns!(row.push_bind(id), push_bind, run)
-                    .push_bind(0_i32)
-                    .push_bind(now)
-                    .push_bind((run.status == RunStatus::Skipped).then_some(now))
-                    .push_bind(Json(&run.payload));
-            });
-            insert.push($sql::INSERT_RUNS_END);
-            let returned: Vec<String> =
-                insert.build_query_scalar().fetch_all(&mut *$tx).await.map_err(db($operation))?;
-            inserted.extend(returned);
-            first = rows.end;
-        }
-        let mut outcomes = Vec::with_capacity(runs.len());
-        for (run, run_id) in runs.iter().zip(ids) {
-            let outcome = if inserted.contains(&run_id) {
-                EnqueueOutcome::Enqueued { run_id }
-            } else {
-                EnqueueOutcome::Duplicate { existing_run_id: find_existing_run!($tx, $sql, run, $operation) }
-            };
-            outcomes.push(outcome);
-        }
-        outcomes
-    }};
-}
-
-/// Rows in the next multi-row `INSERT_RUNS` when `left` runs are still to insert: 64 (1,024 binds, far below
-/// the bundled SQLite's 32,766 and Postgres's 65,535), else the largest power of two that fits, so a connection
-/// caches at most seven statement shapes.
-fn rows_per_insert(left: usize) -> usize {
-    const MAX_ROWS: usize = 64;
-    if left >= MAX_ROWS { MAX_ROWS } else { 1 << left.max(1).ilog2() }
-}
-
-/// Announces to other nodes, inside the open transaction `$tx`, that `$outcomes` recorded runs (Postgres
-/// `NOTIFY`, delivered at COMMIT; nothing on SQLite).
-macro_rules! announce_recorded_runs {
-    ($tx:ident, $sql:ident, $outcomes:expr, $operation:literal) => {
-        if let Some(announce) = $sql::ANNOUNCE_RECORDED_RUNS
-            && $outcomes.iter().any(|o: &EnqueueOutcome| o.run_id().is_some())
-        {
-            sqlx::query(announce).bind(crate::wakeup::RUNS_CHANNEL).execute(&mut *$tx).await.map_err(db($operation))?;
-        }
-    };
-}
-
 impl Store {
     /// Records `runs` in one transaction, one outcome per run in order. A run whose (recipe, event id) or
     /// (recipe, business key) already has a run is reported as `Duplicate` and not recorded: unique indexes
@@ -140,7 +40,7 @@ impl Store {
         let runs = runs.to_vec();
         grouped_write!(self, "enqueue_runs", conn, sql => {
             let mut tx = conn.begin().await.map_err(db("enqueue_runs"))?;
-            let outcomes = insert_new_runs!(tx, sql, &runs, "enqueue_runs");
+            let outcomes = RunWrites::<sql::Db>::insert_new_runs(&mut tx, &runs, "enqueue_runs").await?;
             tx.commit().await.map_err(db("enqueue_runs"))?;
             Ok(outcomes)
         })
@@ -180,8 +80,9 @@ impl Store {
                 tx.rollback().await.map_err(db("record_poll"))?;
                 return Ok(PollOutcome::CursorMoved);
             }
-            let outcomes = insert_new_runs!(tx, sql, &runs, "record_poll");
-            announce_recorded_runs!(tx, sql, &outcomes, "record_poll");
+            let outcomes = RunWrites::<sql::Db>::insert_new_runs(&mut tx, &runs, "record_poll").await?;
+            RunWrites::<sql::Db>::announce_recorded_runs(&mut tx, sql::ANNOUNCE_RECORDED_RUNS, &outcomes, "record_poll")
+                .await?;
             tx.commit().await.map_err(db("record_poll"))?;
             Ok(PollOutcome::Recorded(outcomes))
         })
@@ -207,7 +108,7 @@ impl Store {
                 let with_delivery =
                     sqlx::query_as(statement).bind(&connection).bind(&delivery_id).bind(now).bind(new_run_id());
                 let (fresh, run_id, _announced): (bool, Option<String>, i64) =
-                    bind_run_columns!(with_delivery, bind, run)
+                    RunWrites::<sql::Db>::bind_run_columns(with_delivery, run)
                         .bind((run.status == RunStatus::Skipped).then_some(now))
                         .bind(Json(&run.payload))
                         .bind(crate::wakeup::RUNS_CHANNEL)
@@ -221,7 +122,9 @@ impl Store {
                     Some(run_id) => EnqueueOutcome::Enqueued { run_id },
                     // The delivery is recorded and the event already has a run, looked up after the commit
                     // (`None` if retention pruned it in between, as when it is pruned before).
-                    None => EnqueueOutcome::Duplicate { existing_run_id: find_existing_run!(conn, sql, run, "record_webhook") },
+                    None => EnqueueOutcome::Duplicate {
+                        existing_run_id: RunWrites::<sql::Db>::find_existing_run(conn, run, "record_webhook").await?,
+                    },
                 };
                 return Ok(WebhookOutcome::Recorded(vec![outcome]));
             }
@@ -238,8 +141,9 @@ impl Store {
                 tx.rollback().await.map_err(db("record_webhook"))?;
                 return Ok(WebhookOutcome::Redelivery);
             }
-            let outcomes = insert_new_runs!(tx, sql, &runs, "record_webhook");
-            announce_recorded_runs!(tx, sql, &outcomes, "record_webhook");
+            let outcomes = RunWrites::<sql::Db>::insert_new_runs(&mut tx, &runs, "record_webhook").await?;
+            RunWrites::<sql::Db>::announce_recorded_runs(&mut tx, sql::ANNOUNCE_RECORDED_RUNS, &outcomes, "record_webhook")
+                .await?;
             tx.commit().await.map_err(db("record_webhook"))?;
             Ok(WebhookOutcome::Recorded(outcomes))
         })
@@ -304,48 +208,6 @@ impl Store {
                 .map_err(db("rescue_expired_leases"))?
                 .rows_affected())
         })
-    }
-
-    /// Ends a claimed run with `status` (succeeded, failed, skipped or cancelled) and `error`.
-    ///
-    /// # Errors
-    /// `NotFinalStatus` for queued or running; `LeaseLost` if the lease is no longer this node's at this
-    /// attempt (nothing is written); `Database`.
-    pub async fn finish_run(&self, lease: &RunLease, status: RunStatus, error: Option<&str>) -> Result<(), StoreError> {
-        self.finish_run_after(lease, Vec::new(), status, error).await
-    }
-
-    /// Gives a claimed run back to the queue until `run_at` (a durable retry after a failed step), keeping
-    /// `error` as the last error.
-    ///
-    /// # Errors
-    /// `LeaseLost`; `Database`.
-    pub async fn reschedule_run(
-        &self,
-        lease: &RunLease,
-        run_at: DateTime<Utc>,
-        error: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.reschedule_run_after(lease, Vec::new(), run_at, error).await
-    }
-
-    /// Gives a claimed run back to the queue right away (e.g. on shutdown); its attempt count is kept.
-    ///
-    /// # Errors
-    /// `LeaseLost`; `Database`.
-    pub async fn release_run(&self, lease: &RunLease) -> Result<(), StoreError> {
-        let held = lease.clone();
-        let changed = grouped_write!(self, "release_run", conn, sql => {
-            Ok(sqlx::query(sql::RELEASE_RUN)
-                .bind(&held.run_id)
-                .bind(&held.node)
-                .bind(held.attempt)
-                .execute(&mut *conn)
-                .await
-                .map_err(db("release_run"))?
-                .rows_affected())
-        })?;
-        lease_held(lease, changed)
     }
 
     /// Cancels a queued or running run (a running one's node gets `LeaseLost` on its next write); returns

@@ -57,7 +57,7 @@ impl ClaimedRow {
     }
 }
 
-/// A row of `runs` with the summary columns (`run_columns!`).
+/// A row of `runs` with the summary columns (`sql::LIST_RUNS_SELECT`).
 #[derive(sqlx::FromRow)]
 pub(crate) struct RunRow {
     id: String,

@@ -2,183 +2,15 @@
 //! writes and its end are applied together in one transaction.
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
-use sqlx::types::Json;
 
 use crate::error::{StoreError, db};
 use crate::queue::lease_held;
 use crate::rows::StepRow;
+use crate::run_writes::{RunEnding, RunWrites};
 use crate::store::{Store, grouped_write, on_pool};
-use crate::timestamp::Timestamp;
-use crate::types::{RunLease, RunStatus, StepOutcome, StepRecord, StepWrite};
-
-/// How a run's writes end it, if they do.
-#[derive(Debug, Clone)]
-enum RunEnding {
-    /// The run goes on.
-    Continues,
-    /// The run ends with this status and error.
-    Finished(RunStatus, Option<String>),
-    /// The run goes back to the queue until this time, with this last error.
-    Rescheduled(DateTime<Utc>, Option<String>),
-}
-
-/// The bound columns of a step's end: status, output, error, finished_at (none while it will be retried).
-fn ending_columns(outcome: &StepOutcome) -> (&'static str, Option<&Value>, Option<&str>, Option<Timestamp>) {
-    let (output, error) = match outcome {
-        StepOutcome::Succeeded(output) => (Some(output), None),
-        StepOutcome::Failed(error) | StepOutcome::Retrying(error) => (None, Some(error.as_str())),
-        StepOutcome::Skipped => (None, None),
-    };
-    let finished_at = match outcome {
-        StepOutcome::Retrying(_) => None,
-        _ => Some(Timestamp::now()),
-    };
-    (outcome.status().as_str(), output, error, finished_at)
-}
-
-/// Applies one `StepWrite` of the leased run `$held` on `$conn` with the backend's statements `$sql`; evaluates
-/// to the rows it changed (0: the lease is not current).
-macro_rules! apply_step_write {
-    ($conn:expr, $sql:ident, $held:expr, $write:expr, $operation:literal) => {{
-        let held: &RunLease = $held;
-        match $write {
-            StepWrite::Start { step_id, action, input } => sqlx::query($sql::START_STEP)
-                .bind(&held.run_id)
-                .bind(&held.node)
-                .bind(held.attempt)
-                .bind(step_id)
-                .bind(action)
-                .bind(Json(input))
-                .bind(Timestamp::now())
-                .execute(&mut *$conn)
-                .await
-                .map_err(db($operation))?
-                .rows_affected(),
-            StepWrite::Finish { step_id, action, outcome, attempts } => {
-                let (status, output, error, finished_at) = ending_columns(outcome);
-                sqlx::query($sql::FINISH_STEP)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
-                    .bind(step_id)
-                    .bind(action)
-                    .bind(status)
-                    .bind(i32::try_from(*attempts).unwrap_or(i32::MAX))
-                    .bind(output.map(Json))
-                    .bind(error)
-                    .bind(finished_at)
-                    .execute(&mut *$conn)
-                    .await
-                    .map_err(db($operation))?
-                    .rows_affected()
-            }
-            StepWrite::Whole { step_id, action, input, started_at, outcome, attempts } => {
-                let (status, output, error, finished_at) = ending_columns(outcome);
-                sqlx::query($sql::RECORD_WHOLE_STEP)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
-                    .bind(step_id)
-                    .bind(action)
-                    .bind(status)
-                    .bind(i32::try_from(*attempts).unwrap_or(i32::MAX))
-                    .bind(Json(input))
-                    .bind(output.map(Json))
-                    .bind(error)
-                    .bind(Timestamp::new(*started_at))
-                    .bind(finished_at)
-                    .execute(&mut *$conn)
-                    .await
-                    .map_err(db($operation))?
-                    .rows_affected()
-            }
-        }
-    }};
-}
-
-/// Applies `$writes` and then `$ending` for the leased run `$held`; evaluates to whether every statement changed
-/// its row (false: the lease is not current, and the caller must roll back).
-macro_rules! apply_run_progress {
-    ($conn:expr, $sql:ident, $held:expr, $writes:expr, $ending:expr, $operation:literal) => {{
-        let held: &RunLease = $held;
-        let mut held_throughout = true;
-        for write in $writes {
-            if apply_step_write!($conn, $sql, held, write, $operation) == 0 {
-                held_throughout = false;
-                break;
-            }
-        }
-        if held_throughout {
-            let changed = match $ending {
-                RunEnding::Continues => 1,
-                RunEnding::Finished(status, error) => sqlx::query($sql::FINISH_RUN)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
-                    .bind(status.as_str())
-                    .bind(error.as_deref())
-                    .bind(Timestamp::now())
-                    .execute(&mut *$conn)
-                    .await
-                    .map_err(db($operation))?
-                    .rows_affected(),
-                RunEnding::Rescheduled(run_at, error) => sqlx::query($sql::RESCHEDULE_RUN)
-                    .bind(&held.run_id)
-                    .bind(&held.node)
-                    .bind(held.attempt)
-                    .bind(Timestamp::new(*run_at))
-                    .bind(error.as_deref())
-                    .execute(&mut *$conn)
-                    .await
-                    .map_err(db($operation))?
-                    .rows_affected(),
-            };
-            held_throughout = changed > 0;
-        }
-        held_throughout
-    }};
-}
+use crate::types::{RunLease, RunStatus, StepRecord, StepWrite};
 
 impl Store {
-    /// Records that step `step_id` (e.g. `interviewers[1].dm`) of the leased run starts sending `action` with
-    /// the rendered `input`. Starting a step again (a retry) keeps its attempt count and ordinal.
-    ///
-    /// # Errors
-    /// `LeaseLost` when the lease is not current (nothing is written); `Database`.
-    pub async fn start_step(
-        &self,
-        lease: &RunLease,
-        step_id: &str,
-        action: &str,
-        input: &Value,
-    ) -> Result<(), StoreError> {
-        let start = StepWrite::Start { step_id: step_id.to_owned(), action: action.to_owned(), input: input.clone() };
-        self.record_steps(lease, vec![start]).await
-    }
-
-    /// Records how step `step_id` ended after `attempts` sends: its output (succeeded), its error (failed or
-    /// retrying), or skipped (a step never started may be recorded as skipped directly).
-    ///
-    /// # Errors
-    /// `LeaseLost` when the lease is not current (nothing is written); `Database`.
-    pub async fn finish_step(
-        &self,
-        lease: &RunLease,
-        step_id: &str,
-        action: &str,
-        outcome: &StepOutcome,
-        attempts: u32,
-    ) -> Result<(), StoreError> {
-        let finish = StepWrite::Finish {
-            step_id: step_id.to_owned(),
-            action: action.to_owned(),
-            outcome: outcome.clone(),
-            attempts,
-        };
-        self.record_steps(lease, vec![finish]).await
-    }
-
     /// Applies `writes` to the leased run's steps, in order, in one transaction: all of them or, when the lease
     /// is not current, none (`LeaseLost`).
     ///
@@ -237,10 +69,12 @@ impl Store {
         let held = lease.clone();
         let held_throughout = grouped_write!(self, "record_run_progress", conn, sql => {
             if statements <= 1 {
-                Ok(apply_run_progress!(conn, sql, &held, &writes, &ending, "record_run_progress"))
+                RunWrites::<sql::Db>::apply_run_progress(conn, &held, &writes, &ending, "record_run_progress").await
             } else {
                 let mut tx = conn.begin().await.map_err(db("record_run_progress"))?;
-                let held_throughout = apply_run_progress!(&mut *tx, sql, &held, &writes, &ending, "record_run_progress");
+                let held_throughout =
+                    RunWrites::<sql::Db>::apply_run_progress(&mut tx, &held, &writes, &ending, "record_run_progress")
+                        .await?;
                 if held_throughout {
                     tx.commit().await.map_err(db("record_run_progress"))?;
                 } else {

@@ -1,25 +1,11 @@
 //! `Store`: one handle over either backend; opening, migrating and health.
 
 use std::fmt;
-use std::str::FromStr;
-use std::time::Duration;
 
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::SqliteSynchronous;
-use sqlx::sqlite::{SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::postgres::PgPool;
 
 use crate::error::{StoreError, db};
-use crate::group_commit::GroupCommitter;
-
-/// How long a SQLite writer waits for the write lock before giving up.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Connections per Postgres pool.
-const MAX_CONNECTIONS: u32 = 16;
-/// SQLite reading connections. Each is an OS thread with its own page cache; reads are short index seeks, so
-/// a few serve the workers (one `steps_of` per run) and the history pages.
-const SQLITE_READERS: u32 = 4;
-/// How long an unused SQLite reading connection stays open (an idle daemon keeps none).
-const SQLITE_READER_IDLE: Duration = Duration::from_secs(30);
+use crate::sqlite::SqlitePools;
 
 /// The run history and work queue, on SQLite or Postgres. Cheap to clone (a pool handle).
 #[derive(Clone)]
@@ -33,20 +19,6 @@ pub struct Store {
 pub(crate) enum Pool {
     Sqlite(SqlitePools),
     Postgres(PgPool),
-}
-
-/// SQLite allows one writer at a time. Every write goes through ONE connection, so this process's writers
-/// queue (first come, first served) instead of colliding on the file lock and sleeping in SQLite's busy
-/// handler; reads run in parallel on their own connections (WAL). The writes of the run queue's hot path go
-/// through `committer`, which commits many callers' writes in one transaction (`group_commit`).
-#[derive(Clone)]
-pub(crate) struct SqlitePools {
-    /// The one writing connection.
-    pub(crate) write: SqlitePool,
-    /// Group commit over `write`.
-    pub(crate) committer: GroupCommitter,
-    /// Read-only work (history, `runs show`, gauges). The same pool as `write` for an in-memory database.
-    pub(crate) read: SqlitePool,
 }
 
 /// Which database a `Store` uses.
@@ -70,13 +42,13 @@ macro_rules! on_pool {
         match &$store.pool {
             $crate::store::Pool::Sqlite(pools) => {
                 #[allow(unused_imports)]
-                use $crate::sql::sqlite as $sql;
+                use $crate::sqlite::sql as $sql;
                 let $pool = &pools.$side;
                 $body
             }
             $crate::store::Pool::Postgres($pool) => {
                 #[allow(unused_imports)]
-                use $crate::sql::postgres as $sql;
+                use $crate::postgres::sql as $sql;
                 $body
             }
         }
@@ -96,10 +68,10 @@ pub(crate) use on_pool;
 /// other waiting writes (someone outside waits on it: a webhook's acknowledgement).
 macro_rules! grouped_write {
     (urgent: $store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
-        $crate::store::grouped_write!(@$crate::group_commit::Lane::Urgent, $store, $operation, $conn, $sql => $body)
+        $crate::store::grouped_write!(@$crate::sqlite::group_commit::Lane::Urgent, $store, $operation, $conn, $sql => $body)
     };
     ($store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
-        $crate::store::grouped_write!(@$crate::group_commit::Lane::Normal, $store, $operation, $conn, $sql => $body)
+        $crate::store::grouped_write!(@$crate::sqlite::group_commit::Lane::Normal, $store, $operation, $conn, $sql => $body)
     };
     (@$lane:path, $store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
         match &$store.pool {
@@ -109,7 +81,7 @@ macro_rules! grouped_write {
                     .write($lane, $operation, move |$conn| {
                         Box::pin(async move {
                             #[allow(unused_imports)]
-                            use $crate::sql::sqlite as $sql;
+                            use $crate::sqlite::sql as $sql;
                             #[allow(unused_imports)]
                             use sqlx::Connection as _;
                             $body
@@ -119,7 +91,7 @@ macro_rules! grouped_write {
             }
             $crate::store::Pool::Postgres(pool) => {
                 #[allow(unused_imports)]
-                use $crate::sql::postgres as $sql;
+                use $crate::postgres::sql as $sql;
                 #[allow(unused_imports)]
                 use sqlx::Connection as _;
                 let mut pooled = pool.acquire().await.map_err($crate::error::db($operation))?;
@@ -161,53 +133,9 @@ impl Store {
         let display_url = redact_url(url);
         let invalid = |reason: String| StoreError::InvalidUrl { url: display_url.clone(), reason };
         let pool = if url.starts_with("sqlite:") {
-            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-            let options = SqliteConnectOptions::from_str(url)
-                .map_err(|e| invalid(e.to_string()))?
-                .create_if_missing(true)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
-                .foreign_keys(true)
-                // Deleted and overwritten content (pruned runs, forgotten candidates) is zeroed, not left in
-                // free pages.
-                .pragma("secure_delete", "ON");
-            // The database's own settings are the writer's to make: setting them takes the write lock, which
-            // the group committer holds most of the time under load, so a reader connecting would wait.
-            let write_options = options.clone().auto_vacuum(SqliteAutoVacuum::Incremental).journal_mode(if in_memory {
-                SqliteJournalMode::Memory
-            } else {
-                SqliteJournalMode::Wal
-            });
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
-                .connect_with(write_options)
-                .await
-                .map_err(db("open"))?;
-            let read = if in_memory {
-                write.clone()
-            } else {
-                // Opened lazily: the file exists (the writer created it) and readers connect on first use.
-                SqlitePoolOptions::new()
-                    .max_connections(SQLITE_READERS)
-                    .idle_timeout(SQLITE_READER_IDLE)
-                    .after_connect(|conn, _| Box::pin(crate::sqlite_tuning::tune_connection(conn)))
-                    .connect_lazy_with(options)
-            };
-            let committer = GroupCommitter::start(write.clone()).map_err(|e| db("open")(sqlx::Error::Io(e)))?;
-            Pool::Sqlite(SqlitePools { write, read, committer })
+            Pool::Sqlite(SqlitePools::open(url, &invalid).await?)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| invalid(e.to_string()))?;
-            let pool = PgPoolOptions::new()
-                .max_connections(MAX_CONNECTIONS)
-                .after_connect(|conn, _| Box::pin(crate::pg_tuning::tune_connection(conn)))
-                .connect_with(options)
-                .await
-                .map_err(db("open"))?;
-            Pool::Postgres(pool)
+            Pool::Postgres(crate::postgres::open(url, &invalid).await?)
         } else {
             return Err(invalid("expected sqlite://PATH, sqlite::memory: or postgres://...".to_owned()));
         };
@@ -255,10 +183,7 @@ impl Store {
     /// Closes every connection (waits for queries in flight).
     pub async fn close(&self) {
         match &self.pool {
-            Pool::Sqlite(pools) => {
-                pools.read.close().await;
-                pools.write.close().await;
-            }
+            Pool::Sqlite(pools) => pools.close().await,
             Pool::Postgres(pool) => pool.close().await,
         }
     }

@@ -7,8 +7,9 @@ use serde_json::Value;
 use sqlx::types::Json;
 
 use crate::error::{StoreError, db};
-use crate::queue::{lease_end, new_run_id};
+use crate::queue::lease_end;
 use crate::rows::TriggerRow;
+use crate::run_writes::new_run_id;
 use crate::store::{Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{NewRun, RunStatus, TriggerState};

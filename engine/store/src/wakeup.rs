@@ -7,7 +7,7 @@
 use sqlx::postgres::PgListener;
 
 use crate::error::{StoreError, db};
-use crate::sql::postgres::NOTIFY_RUNS;
+use crate::postgres::sql::NOTIFY_RUNS;
 use crate::store::{Pool, Store};
 
 /// The channel runs are announced on.

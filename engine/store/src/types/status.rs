@@ -101,34 +101,72 @@ pub struct UnknownStatus {
     pub expected: String,
 }
 
-macro_rules! status_text {
-    ($ty:ty) => {
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $ty {
-            type Err = UnknownStatus;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$ty>::ALL.into_iter().find(|status| status.as_str() == s).ok_or_else(|| UnknownStatus {
-                    given: s.to_owned(),
-                    expected: <$ty>::ALL.map(<$ty>::as_str).join(", "),
-                })
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = UnknownStatus;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                s.parse()
-            }
-        }
-    };
+/// The status among `all` whose stored name (`name`) is `text`.
+fn parse_status<T: Copy>(text: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T, UnknownStatus> {
+    all.iter().copied().find(|status| name(*status) == text).ok_or_else(|| UnknownStatus {
+        given: text.to_owned(),
+        expected: all.iter().map(|status| name(*status)).collect::<Vec<_>>().join(", "),
+    })
 }
 
-status_text!(RunStatus);
-status_text!(StepStatus);
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for RunStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_status(s, &Self::ALL, Self::as_str)
+    }
+}
+
+impl TryFrom<String> for RunStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for StepStatus {
+    type Err = UnknownStatus;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse_status(s, &Self::ALL, Self::as_str)
+    }
+}
+
+impl TryFrom<String> for StepStatus {
+    type Error = UnknownStatus;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_parse_from_their_stored_names_and_name_the_accepted_ones_otherwise() {
+        for status in RunStatus::ALL {
+            assert_eq!(status.to_string().parse::<RunStatus>(), Ok(status));
+        }
+        for status in StepStatus::ALL {
+            assert_eq!(StepStatus::try_from(status.as_str().to_owned()), Ok(status));
+        }
+        let error = "done".parse::<RunStatus>().expect_err("not a run status");
+        assert_eq!(error.expected, "queued, running, succeeded, failed, skipped, cancelled");
+        assert_eq!(error.given, "done");
+    }
+}

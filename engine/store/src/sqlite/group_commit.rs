@@ -183,7 +183,7 @@ async fn commit_batch(pool: &SqlitePool, jobs: impl ExactSizeIterator<Item = Job
         Ok(conn) => conn,
         Err(error) => return refuse_batch(jobs, &error.to_string()).await,
     };
-    let mut tx = match conn.begin_with(crate::sql::sqlite::BEGIN_WRITE).await {
+    let mut tx = match conn.begin_with(super::sql::BEGIN_WRITE).await {
         Ok(tx) => tx,
         Err(error) => return refuse_batch(jobs, &error.to_string()).await,
     };

@@ -1,6 +1,6 @@
 //! SQLite statements: the shared ones plus the single-writer claim, `json_each` lists and incremental vacuum.
 
-pub(crate) use super::shared::*;
+pub(crate) use crate::sql::*;
 
 /// The backend.
 pub(crate) type Db = sqlx::Sqlite;

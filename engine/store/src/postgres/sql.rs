@@ -1,6 +1,6 @@
 //! Postgres statements: the shared ones plus the `FOR UPDATE SKIP LOCKED` claim, jsonb lists and VACUUM.
 
-pub(crate) use super::shared::*;
+pub(crate) use crate::sql::*;
 
 /// The backend.
 pub(crate) type Db = sqlx::Postgres;
@@ -146,3 +146,7 @@ SELECT EXISTS (SELECT 1 FROM delivery) AS fresh, (SELECT id FROM run) AS run_id,
 
 /// The connection's client and server ports as the server sees them (`NULL` over a Unix socket).
 pub(crate) const CONNECTION_PORTS: &str = "SELECT inet_client_port(), inet_server_port()";
+
+/// Transactions committed in the current database so far.
+pub(crate) const COMMITS_OF_DATABASE: &str =
+    "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()";

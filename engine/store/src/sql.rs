@@ -54,6 +54,7 @@ pub(crate) const RESCHEDULE_RUN: &str = "\
 UPDATE runs SET status = 'queued', run_at = $4, error = $5, lease_owner = NULL, lease_expires_at = NULL
 WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempt = $3";
 
+#[cfg(feature = "test-util")]
 pub(crate) const RELEASE_RUN: &str = "\
 UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL
 WHERE id = $1 AND status = 'running' AND lease_owner = $2 AND attempt = $3";
@@ -103,16 +104,15 @@ FROM steps WHERE run_id = $1 AND status IN ('succeeded', 'skipped') AND ordinal 
 
 // ---- history -----------------------------------------------------------------------------------------------
 
-/// The columns of `RunRow`.
-macro_rules! run_columns {
-    () => {
-        "id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id, application_id,
-         job_id, status, attempt, created_at, started_at, finished_at, error, retry_of, requested_by, node"
-    };
-}
+/// The columns of `RunRow`, which `LIST_RUNS_SELECT` and `GET_RUN` start with.
+#[cfg(test)]
+const RUN_COLUMNS: &str = "id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id, \
+application_id, job_id, status, attempt, created_at, started_at, finished_at, error, retry_of, requested_by, node";
 
 /// `list_runs` builds its WHERE clause from these fragments with bound values, never from input text.
-pub(crate) const LIST_RUNS_SELECT: &str = concat!("SELECT ", run_columns!(), " FROM runs WHERE 1 = 1");
+pub(crate) const LIST_RUNS_SELECT: &str = "\
+SELECT id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id, application_id, \
+job_id, status, attempt, created_at, started_at, finished_at, error, retry_of, requested_by, node FROM runs WHERE 1 = 1";
 pub(crate) const LIST_RUNS_RECIPE: &str = " AND recipe = ";
 pub(crate) const LIST_RUNS_STATUS: &str = " AND status = ";
 pub(crate) const LIST_RUNS_SINCE: &str = " AND created_at >= ";
@@ -124,11 +124,10 @@ pub(crate) const LIST_RUNS_BEFORE: &str = " AND (created_at, id) < (SELECT creat
 pub(crate) const LIST_RUNS_BEFORE_END: &str = ")";
 pub(crate) const LIST_RUNS_ORDER: &str = " ORDER BY created_at DESC, id DESC LIMIT ";
 
-pub(crate) const GET_RUN: &str = concat!(
-    "SELECT ",
-    run_columns!(),
-    ", payload, run_at, event_at, lease_owner, lease_expires_at, redacted_at FROM runs WHERE id = $1"
-);
+pub(crate) const GET_RUN: &str = "\
+SELECT id, recipe, recipe_version, trigger_name, trigger_event_id, business_key, candidate_id, application_id, \
+job_id, status, attempt, created_at, started_at, finished_at, error, retry_of, requested_by, node, \
+payload, run_at, event_at, lease_owner, lease_expires_at, redacted_at FROM runs WHERE id = $1";
 
 pub(crate) const RUN_STATUS_AND_RECIPE: &str = "SELECT status, recipe FROM runs WHERE id = $1";
 
@@ -201,18 +200,13 @@ pub(crate) const QUEUE_DEPTH: &str = "SELECT COUNT(*) FROM runs WHERE status = '
 pub(crate) const RECIPE_VERSION_SOURCE: &str =
     "SELECT recipe, source FROM recipe_versions WHERE content_hash = $1 ORDER BY loaded_at DESC LIMIT 1";
 
-// ---- benchmark -----------------------------------------------------------------------------------------------
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-pub(crate) const COUNT_RUNS: &str = "SELECT COUNT(*) FROM runs";
-
-/// Followed by `push_values` rows of the same columns.
-pub(crate) const BENCH_INSERT_RUNS: &str = "\
-INSERT INTO runs (id, recipe, recipe_version, trigger_name, trigger_event_id, candidate_id, application_id, job_id,
-                  status, run_at, event_at, attempt, node, created_at, started_at, finished_at, error, payload) ";
-
-/// Followed by `push_values` rows of the same columns.
-pub(crate) const BENCH_INSERT_STEPS: &str = "\
-INSERT INTO steps (run_id, step_id, ordinal, action, status, attempts, input, output, error, started_at,
-                   finished_at) ";
-
-pub(crate) const BENCH_RUN_WITH_STEPS: &str = "SELECT run_id FROM steps ORDER BY run_id DESC LIMIT 1";
+    #[test]
+    fn the_history_reads_select_the_columns_of_a_run_row() {
+        assert!(LIST_RUNS_SELECT.starts_with(&format!("SELECT {RUN_COLUMNS} FROM runs")), "{LIST_RUNS_SELECT}");
+        assert!(GET_RUN.starts_with(&format!("SELECT {RUN_COLUMNS}, payload")), "{GET_RUN}");
+    }
+}

@@ -1,4 +1,5 @@
-//! Per-connection SQLite setup: the commit counter and the query planner stability guarantee.
+//! Per-connection SQLite setup: the commit counter (when a benchmark turned it on) and the query planner
+//! stability guarantee.
 //!
 //! Without QPSG, SQLite marks a prepared statement for re-preparation whenever a bound value could change its
 //! plan: a bound `LIMIT $n`, or a parameter compared with a partial index's condition. The claim's
@@ -11,7 +12,7 @@ use sqlx::sqlite::SqliteConnection;
 
 /// Sets up a new SQLite connection of the store's pools.
 pub(crate) async fn tune_connection(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
-    crate::commit_counter::count_commits_of(conn).await?;
+    super::commit_count::count_commits_if_enabled(conn).await?;
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle().as_ptr();
     // SAFETY: `db` is the live connection handle, held exclusively through `handle` for the duration of the

@@ -11,7 +11,7 @@
 
 use sqlx::postgres::PgConnection;
 
-use crate::sql::postgres as sql;
+use super::sql;
 
 /// Sets up a new Postgres connection of the store's pool.
 pub(crate) async fn tune_connection(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
@@ -26,6 +26,7 @@ pub(crate) async fn tune_connection(conn: &mut PgConnection) -> Result<(), sqlx:
     Ok(())
 }
 
+#[cfg(feature = "test-util")]
 /// Whether Nagle's algorithm is off on `conn`'s socket; `None` over a Unix socket or when no local socket
 /// matches.
 ///
