@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use hirewire_runtime::ops::{ErrorClass, PageSize, RunQuery};
-use hirewire_store::{RunDetail, RunSummary, StoreError};
+use hirewire_runtime::ops::{ErrorClass, FilterProblems, PageSize, RunQuery};
+use hirewire_store::{RunDetail, RunFilter, RunSummary, StoreError};
 use serde_json::Value;
 
 use super::project_store::store_settings;
@@ -64,21 +64,26 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
+/// The store filter of `hirewire runs list`'s flags, read by the parser the API and the web page use.
+fn list_filter(args: &ListArgs, now: DateTime<Utc>) -> Result<RunFilter, FilterProblems> {
+    let query = RunQuery {
+        recipe: args.recipe.clone(),
+        status: args.status.clone(),
+        since: args.since.clone(),
+        candidate: args.candidate.clone(),
+        limit: Some(args.limit.clone()),
+        before: args.before.clone(),
+    };
+    query.filter(now, PageSize::CLI)
+}
+
 /// Runs `hirewire runs ...` for the project in `dir`.
 pub async fn run(dir: &Path, command: RunsCommand) -> anyhow::Result<ExitCode> {
     let store = store_settings(dir)?.open().await?;
     match command {
         RunsCommand::Retry(args) => super::retry::run(&store, args).await,
         RunsCommand::List(args) => {
-            let query = RunQuery {
-                recipe: args.recipe,
-                status: args.status,
-                since: args.since,
-                candidate: args.candidate,
-                limit: Some(args.limit),
-                before: args.before,
-            };
-            let filter = match query.filter(Utc::now(), PageSize::CLI) {
+            let filter = match list_filter(&args, Utc::now()) {
                 Ok(filter) => filter,
                 Err(problems) => {
                     eprintln!("error: {problems}");
@@ -205,5 +210,51 @@ fn print_detail(detail: &RunDetail) {
             step.step_id,
             pretty(&step.output)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    /// `hirewire runs list` with `args`.
+    fn list_args(args: &[&str]) -> ListArgs {
+        #[derive(clap::Parser)]
+        struct Line {
+            #[command(flatten)]
+            list: ListArgs,
+        }
+        Line::try_parse_from(std::iter::once("list").chain(args.iter().copied())).expect("flags").list
+    }
+
+    #[test]
+    fn flags_become_the_store_filter() {
+        let now = Utc::now();
+        let filter = list_args(&["--status", "failed", "--since", "2w", "--limit", "5", "--candidate", "42"]);
+        let filter = list_filter(&filter, now).expect("valid");
+        assert_eq!(filter.status, Some(hirewire_store::RunStatus::Failed));
+        assert_eq!(filter.since, Some(now - chrono::TimeDelta::weeks(2)));
+        assert_eq!((filter.limit, filter.candidate_id.as_deref()), (5, Some("42")));
+        let rfc3339 = list_filter(&list_args(&["--since", "2026-11-28T14:00:00Z"]), now).expect("valid");
+        assert_eq!(rfc3339.since.map(|s| s.to_rfc3339()).as_deref(), Some("2026-11-28T14:00:00+00:00"));
+    }
+
+    #[test]
+    fn a_huge_since_is_a_usage_error_with_its_reason() {
+        for since in ["100000000d", "99999999999999d"] {
+            let problems = list_filter(&list_args(&["--since", since]), Utc::now()).expect_err("too far back");
+            assert_eq!(
+                problems.to_string(),
+                format!("since: `{since}` reaches too far back; at most 36525d (100 years)")
+            );
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let runtime = crate::commands::runtime().expect("runtime");
+        let code = runtime
+            .block_on(run(dir.path(), RunsCommand::List(list_args(&["--since", "100000000d"]))))
+            .expect("runs list");
+        assert_eq!(code, ExitCode::from(USAGE_ERROR));
     }
 }
