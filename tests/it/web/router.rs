@@ -94,14 +94,14 @@ async fn api_filters_and_retry_answer_with_their_statuses(db: Db) {
     let authorized = [(AUTHORIZATION, auth.as_str())];
 
     let failed = app.get(&format!("/api/runs?recipe={RECIPE}&status=failed"), &authorized).await;
-    assert_eq!(run_ids(&failed), [fixture.failed.id.clone()]);
+    assert_eq!(run_ids(&failed), [fixture.failed.id.as_str()]);
     let by_candidate = app.get("/api/runs?candidate=102", &authorized).await;
-    assert_eq!(run_ids(&by_candidate), [fixture.succeeded.id.clone()]);
+    assert_eq!(run_ids(&by_candidate), [fixture.succeeded.id.as_str()]);
     let page = app.get("/api/runs?limit=1", &authorized).await;
-    assert_eq!(run_ids(&page), [fixture.succeeded.id.clone()], "newest first");
+    assert_eq!(run_ids(&page), [fixture.succeeded.id.as_str()], "newest first");
     assert_eq!(page.json()["next_before"], json!(fixture.succeeded.id));
     let older = app.get(&format!("/api/runs?limit=1&before={}", fixture.succeeded.id), &authorized).await;
-    assert_eq!(run_ids(&older), [fixture.failed.id.clone()]);
+    assert_eq!(run_ids(&older), [fixture.failed.id.as_str()]);
     for (query, says) in [
         ("status=done", "status: unknown status `done`"),
         ("limit=ten", "limit: `ten` is not a number of runs"),
