@@ -1,5 +1,5 @@
 //! End to end against the sandbox with the real connectors, on SQLite and
-//! Postgres: the guarantees of SPEC 5 (`guarantees`), failing HR APIs
+//! Postgres: the guarantees of docs/contract.md section 5 (`guarantees`), failing HR APIs
 //! (`failures`) and secrets that never leak from a real `hirewire run`
 //! process (`secrets`).
 
@@ -17,8 +17,9 @@ use hirewire_tests::sandbox::Sandbox;
 /// `<name>::sqlite` and `<name>::postgres` for each test, as in the engine tests.
 pub(crate) use crate::engine::on_both_databases;
 
-/// SPEC 3's hire recipe: a hire (by webhook and reconciling poll) becomes one BambooHR employee, #people-ops
-/// hears about it, a failure alerts #hr-automation. A last name `Typo` makes BambooHR refuse the department.
+/// The hire recipe of docs/contract.md section 3: a hire (by webhook and reconciling poll) becomes one BambooHR
+/// employee, #people-ops hears about it, a failure alerts #hr-automation. A last name `Typo` makes BambooHR
+/// refuse the department.
 pub(crate) const HIRED: &str = r##"
 name: hired
 trigger:

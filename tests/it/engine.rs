@@ -1,4 +1,4 @@
-//! The engine's guarantees (SPEC 5), each test on SQLite and on Postgres, with
+//! The engine's guarantees (docs/contract.md section 5), each test on SQLite and on Postgres, with
 //! the in-memory test connector: nothing lost, nothing doubled, crash-safe,
 //! retries, `on_error`, `for_each`, `when`, edits that keep cursors.
 

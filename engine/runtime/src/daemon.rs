@@ -1,6 +1,6 @@
 //! `hirewire run`: loads the project, migrates the database, builds the
 //! connections, and runs the HTTP server, the trigger scheduler, the workers,
-//! the lease rescuer, retention pruning and hot reload until SIGTERM/SIGINT.
+//! the maintenance services and hot reload until SIGTERM/SIGINT.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -15,14 +15,16 @@ use hirewire_core::validate::{Project, load_project};
 use hirewire_sdk::{ClusterView, ConnectorDescriptor, HttpClient};
 use hirewire_store::Store;
 use secrecy::ExposeSecret;
-use tokio::sync::{Notify, watch};
+use tokio::sync::watch;
 
 use crate::api::{AppState, app};
 use crate::connections::Connections;
 use crate::executor::Executor;
+use crate::maintenance::{Maintenance, refresh_cluster_view};
+use crate::notify::Wakeup;
 use crate::recipe_book::RecipeBook;
 use crate::reload::watch_for_reloads;
-use crate::triggers::TriggerScheduler;
+use crate::trigger_scheduler::TriggerScheduler;
 use crate::worker::{WorkerOptions, run_workers};
 
 /// Overrides `listen:` (e.g. `0.0.0.0:8080` in a container).
@@ -99,7 +101,7 @@ impl Daemon {
         let recipes = RecipeBook::new(Vec::new());
         install_recipes(&store, &recipes, project.recipes).await?;
         let expr = Arc::new(ExprEngine::new());
-        let wake = Arc::new(Notify::new());
+        let wake = Wakeup::new(store.clone());
         let node = options.worker.node.clone();
         store.upsert_node(&node).await.context("registering this node")?;
         refresh_cluster_view(&store, &cluster).await;
@@ -134,6 +136,7 @@ impl Daemon {
             recipes_loaded: recipes_loaded.clone(),
             metrics,
             node: node.clone(),
+            project_dir: options.dir.clone(),
         };
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
@@ -159,26 +162,19 @@ impl Daemon {
             version_loader: Some(version_loader(registry.clone(), &project.config)),
         };
         tasks.spawn(run_workers(executor, options.worker.clone(), wake.clone(), shutdown_rx.clone()));
-        let wake_rescued = wake.clone();
-        tasks.spawn(crate::wakeup::forward_announcements(store.clone(), wake.clone(), shutdown_rx.clone()));
+        tasks.spawn(wake.clone().forward_cluster_announcements(shutdown_rx.clone()));
         let scheduler = TriggerScheduler {
             store: store.clone(),
             recipes: recipes.clone(),
             connections: connections.clone(),
             expr,
             node: node.clone(),
-            wake,
+            wake: wake.clone(),
             poll_lease: options.poll_lease,
         };
         tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
-        tasks.spawn(maintain(
-            store.clone(),
-            node,
-            cluster,
-            project.config.retention,
-            wake_rescued,
-            shutdown_rx.clone(),
-        ));
+        Maintenance { store: store.clone(), node, cluster, retention: project.config.retention, wake }
+            .spawn(&mut tasks, &shutdown_rx);
         tasks.spawn(watch_for_reloads(
             options.dir.clone(),
             registry,
@@ -248,58 +244,6 @@ pub async fn install_recipes(
     }
     book.replace_all(recipes);
     Ok(())
-}
-
-/// Lease rescue, node liveness and retention, on every node (each is idempotent).
-async fn maintain(
-    store: Store,
-    node: String,
-    cluster: ClusterView,
-    retention: Duration,
-    wake: Arc<Notify>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let mut ticks: u64 = 0;
-    loop {
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = shutdown.changed() => return,
-        }
-        ticks += 1;
-        if let Err(e) = store.upsert_node(&node).await {
-            tracing::warn!(error = %e, "node heartbeat failed");
-        }
-        refresh_cluster_view(&store, &cluster).await;
-        match store.rescue_expired_leases().await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::warn!(runs = n, "rescued runs whose lease expired");
-                wake.notify_one();
-            }
-            Err(e) => tracing::warn!(error = %e, "lease rescue failed"),
-        }
-        if ticks % 720 == 1 {
-            let cutoff = chrono::Utc::now()
-                - chrono::Duration::from_std(retention).unwrap_or_else(|_| chrono::Duration::days(90));
-            match store.prune(cutoff).await {
-                Ok(report) => tracing::info!(?report, "pruned old runs"),
-                Err(e) => tracing::warn!(error = %e, "pruning failed"),
-            }
-        }
-    }
-}
-
-/// How recently a node must have been seen to count as alive for budget sharing
-/// (nodes heartbeat every 5 s; a dead node stops counting after this).
-pub const LIVE_NODE_WINDOW: Duration = Duration::from_secs(20);
-
-/// Counts live nodes into `cluster`, so that connections split shared budgets between them.
-/// On a database error the last count stays (a smaller share is the safe side).
-async fn refresh_cluster_view(store: &Store, cluster: &ClusterView) {
-    match store.live_nodes(LIVE_NODE_WINDOW).await {
-        Ok(nodes) => cluster.set_live_nodes(nodes.len()),
-        Err(e) => tracing::warn!(error = %e, "counting live nodes failed"),
-    }
 }
 
 /// Marks the recipes as loaded or not (for `/readyz`).

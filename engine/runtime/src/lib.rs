@@ -6,13 +6,15 @@ pub mod connections;
 pub mod daemon;
 pub mod executor;
 pub mod intake;
+pub mod maintenance;
 pub mod metric_definitions;
+pub mod notify;
+pub mod ops;
 pub mod recipe_book;
 pub mod recipe_test;
 pub mod reload;
 pub mod sandbox;
-pub mod triggers;
-pub mod wakeup;
+pub mod trigger_scheduler;
 pub mod web;
 pub mod worker;
 

@@ -10,6 +10,7 @@ use hirewire_store::Store;
 use tokio::sync::{Notify, watch};
 
 use crate::executor::{Executor, RunEnd};
+use crate::notify::{Reach, Wakeup};
 
 /// Worker settings.
 #[derive(Debug, Clone)]
@@ -45,7 +46,7 @@ impl Default for WorkerOptions {
 pub async fn run_workers(
     executor: Executor,
     options: WorkerOptions,
-    wake: Arc<Notify>,
+    wake: Wakeup,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let store = executor.store.clone();
@@ -76,7 +77,7 @@ pub async fn run_workers(
                             tracing::info_span!("run", run_id = %run.id, recipe = %run.recipe, attempt = run.attempt);
                         tasks.spawn(tracing::Instrument::instrument(async move {
                             match executor.execute(&run).await {
-                                Ok(RunEnd::Rescheduled) => wake.notify_one(),
+                                Ok(RunEnd::Rescheduled) => wake.runs_waiting(Reach::ThisNode).await,
                                 Ok(RunEnd::LeaseLost) => {
                                     tracing::warn!(run_id = %run.id, recipe = %run.recipe, "lease lost; another node continues this run");
                                 }

@@ -1,4 +1,4 @@
-//! SPEC 5's guarantees end to end: a hire by webhook (redelivered), by
+//! The guarantees of docs/contract.md section 5 end to end: a hire by webhook (redelivered), by
 //! reconciling poll and by `runs retry` makes one BambooHR employee; killing
 //! the daemon at random points loses nothing; stage filters apply to webhooks.
 

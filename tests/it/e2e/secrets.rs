@@ -1,4 +1,4 @@
-//! Secrets never leak (SPEC 5): a real `hirewire run` process, every credential
+//! Secrets never leak (docs/contract.md section 5): a real `hirewire run` process, every credential
 //! given through `${VAR}` in hirewire.yaml, debug JSON logs, events that
 //! succeed and fail (injected 401s and 500s, a bad webhook signature, revoked
 //! tokens), then the API and the CLI; each secret (and its Basic-auth

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::database::database_settings;
+use super::project_store::store_settings;
 
 /// `hirewire forget-candidate`.
 #[derive(Debug, Args)]
@@ -20,7 +20,7 @@ pub struct ForgetArgs {
 
 /// Runs `hirewire forget-candidate` for the project in `dir`.
 pub async fn run(dir: &Path, args: &ForgetArgs) -> anyhow::Result<ExitCode> {
-    let store = database_settings(dir)?.open().await?;
+    let store = store_settings(dir)?.open().await?;
     let report = store
         .forget_candidate(&args.candidate_id)
         .await

@@ -1,4 +1,4 @@
-//! `hirewire nodes`: the live nodes of a cluster sharing one database (SPEC 9), with
+//! `hirewire nodes`: the live nodes of a cluster sharing one database (docs/contract.md section 9), with
 //! when each started and was last seen, as a table or as JSON.
 
 use std::path::Path;
@@ -11,7 +11,7 @@ use clap::Args;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use serde_json::json;
 
-use super::database::database_settings;
+use super::project_store::store_settings;
 
 /// `hirewire nodes`.
 #[derive(Debug, Args)]
@@ -26,7 +26,7 @@ pub struct NodesArgs {
 
 /// Runs `hirewire nodes` for the project in `dir`.
 pub async fn run(dir: &Path, args: &NodesArgs) -> anyhow::Result<ExitCode> {
-    let store = database_settings(dir)?.open().await?;
+    let store = store_settings(dir)?.open().await?;
     let nodes = store.live_nodes(args.within).await.context("listing live nodes")?;
     let now = Utc::now();
     if args.json {

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Args;
 use hirewire_store::Backend;
 
-use super::database::database_settings;
+use super::project_store::store_settings;
 
 /// `hirewire prune`.
 #[derive(Debug, Args)]
@@ -23,7 +23,7 @@ pub struct PruneArgs {
 
 /// Runs `hirewire prune` for the project in `dir`.
 pub async fn run(dir: &Path, args: &PruneArgs) -> anyhow::Result<ExitCode> {
-    let settings = database_settings(dir)?;
+    let settings = store_settings(dir)?;
     let keep = args.older_than.unwrap_or(settings.retention);
     let cutoff = chrono::TimeDelta::from_std(keep)
         .ok()
@@ -54,7 +54,7 @@ pub async fn run(dir: &Path, args: &PruneArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `hirewire migrate`: applies pending migrations to the project's database.
 pub async fn migrate(dir: &Path) -> anyhow::Result<ExitCode> {
-    let store = database_settings(dir)?.open().await?;
+    let store = store_settings(dir)?.open().await?;
     println!("database {} is migrated", store.display_url());
     Ok(ExitCode::SUCCESS)
 }

@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::Args;
-use hirewire_store::{RequeueVersion, RunFilter, RunStatus, Store};
+use hirewire_runtime::notify::Wakeup;
+use hirewire_runtime::ops::{ErrorClass, RetryRequest, parse_since_now, parse_status, parse_version, retry_run};
+use hirewire_store::{RunFilter, RunStatus, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::runs::{parse_since, parse_status};
+use super::runs::USAGE_ERROR;
 
 /// `hirewire runs retry`.
 #[derive(Debug, Args)]
@@ -25,7 +27,7 @@ pub struct RetryArgs {
     #[arg(long, requires = "recipe", value_parser = parse_status)]
     pub status: Option<RunStatus>,
     /// Only runs recorded within this long (24h, 7d) or since an RFC 3339 time.
-    #[arg(long, requires = "recipe", value_parser = parse_since)]
+    #[arg(long, requires = "recipe", value_parser = parse_since_now)]
     pub since: Option<DateTime<Utc>>,
     /// Retry from this step; earlier steps keep their results.
     #[arg(long)]
@@ -39,7 +41,7 @@ pub struct RetryArgs {
 pub async fn run(store: &Store, args: RetryArgs) -> anyhow::Result<ExitCode> {
     if args.run_ids.is_empty() && args.recipe.is_none() {
         eprintln!("error: name runs to retry, or select them with --recipe [--status S] [--since D]");
-        return Ok(ExitCode::from(2));
+        return Ok(ExitCode::from(USAGE_ERROR));
     }
     let ids: Vec<String> = if args.run_ids.is_empty() {
         let filter = RunFilter {
@@ -58,8 +60,14 @@ pub async fn run(store: &Store, args: RetryArgs) -> anyhow::Result<ExitCode> {
         println!("no runs match");
         return Ok(ExitCode::SUCCESS);
     }
-    let version = if args.version == "current" { RequeueVersion::Current } else { RequeueVersion::Original };
-    let requested_by = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned()));
+    let request = RetryRequest {
+        from_step: args.from_step.clone(),
+        version: parse_version(Some(&args.version)).map_err(anyhow::Error::msg)?,
+        requested_by: format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned())),
+    };
+    // No workers in this process: the wake-up reaches the daemons through the store (Postgres), and on SQLite
+    // they find the retries by polling.
+    let wake = Wakeup::new(store.clone());
     let bar = if ids.len() > 1 && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(ids.len() as u64);
         bar.set_style(
@@ -72,10 +80,14 @@ pub async fn run(store: &Store, args: RetryArgs) -> anyhow::Result<ExitCode> {
     };
     let mut retried = Vec::new();
     let mut failed = Vec::new();
+    let mut exit = ExitCode::SUCCESS;
     for id in &ids {
-        match store.requeue_run(id, args.from_step.as_deref(), version, Some(&requested_by)).await {
+        match retry_run(store, &wake, id, &request).await {
             Ok(new_id) => retried.push((id.clone(), new_id)),
-            Err(e) => failed.push((id.clone(), e.to_string())),
+            Err(e) => {
+                exit = ExitCode::from(ErrorClass::of(&e).exit_code());
+                failed.push((id.clone(), e.to_string()));
+            }
         }
         bar.inc(1);
     }
@@ -87,5 +99,5 @@ pub async fn run(store: &Store, args: RetryArgs) -> anyhow::Result<ExitCode> {
         println!("not retried: {id}: {why}");
     }
     println!("{} retried, {} not retried; the daemon runs the retries", retried.len(), failed.len());
-    Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(exit)
 }

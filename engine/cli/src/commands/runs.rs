@@ -1,4 +1,4 @@
-//! `hirewire runs list` and `hirewire runs show`: the run history, as a table or as stable JSON (SPEC 6).
+//! `hirewire runs list` and `hirewire runs show`: the run history, as a table or as stable JSON (docs/contract.md section 6).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -7,10 +7,11 @@ use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
-use hirewire_store::{RunDetail, RunFilter, RunStatus, RunSummary};
+use hirewire_runtime::ops::{ErrorClass, FilterProblems, PageSize, RunQuery};
+use hirewire_store::{RunDetail, RunFilter, RunSummary, StoreError};
 use serde_json::Value;
 
-use super::database::database_settings;
+use super::project_store::store_settings;
 
 /// `hirewire runs ...`.
 #[derive(Debug, Subcommand)]
@@ -24,24 +25,27 @@ pub enum RunsCommand {
     Retry(super::retry::RetryArgs),
 }
 
-/// `hirewire runs list`.
+/// The exit code of a command line that cannot be carried out as written.
+pub const USAGE_ERROR: u8 = 2;
+
+/// `hirewire runs list`. The filters are read by the same parser as the API's and the web page's.
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this recipe.
     #[arg(long)]
     pub recipe: Option<String>,
     /// Only this status: queued, running, succeeded, failed, skipped or cancelled.
-    #[arg(long, value_parser = parse_status)]
-    pub status: Option<RunStatus>,
-    /// Only runs recorded within this long (24h, 7d, 30m) or since this RFC 3339 time.
-    #[arg(long, value_parser = parse_since)]
-    pub since: Option<DateTime<Utc>>,
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only runs recorded within this long (30min, 24h, 7d, 2w) or since this RFC 3339 time.
+    #[arg(long)]
+    pub since: Option<String>,
     /// Only runs about this Greenhouse candidate id.
     #[arg(long)]
     pub candidate: Option<String>,
     /// At most this many runs.
-    #[arg(long, default_value_t = 50)]
-    pub limit: u32,
+    #[arg(long, default_value = "50")]
+    pub limit: String,
     /// Only runs older than this run id (the next page).
     #[arg(long)]
     pub before: Option<String>,
@@ -60,35 +64,31 @@ pub struct ShowArgs {
     pub json: bool,
 }
 
-pub(crate) fn parse_status(text: &str) -> Result<RunStatus, String> {
-    text.parse().map_err(|e: hirewire_store::UnknownStatus| e.to_string())
-}
-
-/// `24h`/`7d` ago, or an RFC 3339 instant.
-pub(crate) fn parse_since(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at.with_timezone(&Utc));
-    }
-    let ago = humantime::parse_duration(text)
-        .map_err(|e| format!("`{text}` is neither a duration like 24h or 7d nor an RFC 3339 time ({e})"))?;
-    let ago = chrono::TimeDelta::from_std(ago).map_err(|e| format!("`{text}` is too long ({e})"))?;
-    Utc::now().checked_sub_signed(ago).ok_or_else(|| format!("`{text}` is too long ago"))
+/// The store filter of `hirewire runs list`'s flags, read by the parser the API and the web page use.
+fn list_filter(args: &ListArgs, now: DateTime<Utc>) -> Result<RunFilter, FilterProblems> {
+    let query = RunQuery {
+        recipe: args.recipe.clone(),
+        status: args.status.clone(),
+        since: args.since.clone(),
+        candidate: args.candidate.clone(),
+        limit: Some(args.limit.clone()),
+        before: args.before.clone(),
+    };
+    query.filter(now, PageSize::CLI)
 }
 
 /// Runs `hirewire runs ...` for the project in `dir`.
 pub async fn run(dir: &Path, command: RunsCommand) -> anyhow::Result<ExitCode> {
-    let store = database_settings(dir)?.open().await?;
+    let store = store_settings(dir)?.open().await?;
     match command {
         RunsCommand::Retry(args) => super::retry::run(&store, args).await,
         RunsCommand::List(args) => {
-            let filter = RunFilter {
-                recipe: args.recipe,
-                status: args.status,
-                since: args.since,
-                candidate_id: args.candidate,
-                limit: args.limit,
-                before: args.before,
-                ..RunFilter::default()
+            let filter = match list_filter(&args, Utc::now()) {
+                Ok(filter) => filter,
+                Err(problems) => {
+                    eprintln!("error: {problems}");
+                    return Ok(ExitCode::from(USAGE_ERROR));
+                }
             };
             let runs = store.list_runs(&filter).await.context("listing runs")?;
             if args.json {
@@ -103,7 +103,9 @@ pub async fn run(dir: &Path, command: RunsCommand) -> anyhow::Result<ExitCode> {
         }
         RunsCommand::Show(args) => {
             let Some(detail) = store.get_run(&args.run_id).await.context("reading the run")? else {
-                anyhow::bail!("run {} not found in {}", args.run_id, store.display_url());
+                let missing = StoreError::RunNotFound(args.run_id.clone());
+                eprintln!("error: {missing} in {}", store.display_url());
+                return Ok(ExitCode::from(ErrorClass::of(&missing).exit_code()));
             };
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&detail_json(&detail))?);
@@ -208,5 +210,51 @@ fn print_detail(detail: &RunDetail) {
             step.step_id,
             pretty(&step.output)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::*;
+
+    /// `hirewire runs list` with `args`.
+    fn list_args(args: &[&str]) -> ListArgs {
+        #[derive(clap::Parser)]
+        struct Line {
+            #[command(flatten)]
+            list: ListArgs,
+        }
+        Line::try_parse_from(std::iter::once("list").chain(args.iter().copied())).expect("flags").list
+    }
+
+    #[test]
+    fn flags_become_the_store_filter() {
+        let now = Utc::now();
+        let filter = list_args(&["--status", "failed", "--since", "2w", "--limit", "5", "--candidate", "42"]);
+        let filter = list_filter(&filter, now).expect("valid");
+        assert_eq!(filter.status, Some(hirewire_store::RunStatus::Failed));
+        assert_eq!(filter.since, Some(now - chrono::TimeDelta::weeks(2)));
+        assert_eq!((filter.limit, filter.candidate_id.as_deref()), (5, Some("42")));
+        let rfc3339 = list_filter(&list_args(&["--since", "2026-11-28T14:00:00Z"]), now).expect("valid");
+        assert_eq!(rfc3339.since.map(|s| s.to_rfc3339()).as_deref(), Some("2026-11-28T14:00:00+00:00"));
+    }
+
+    #[test]
+    fn a_huge_since_is_a_usage_error_with_its_reason() {
+        for since in ["100000000d", "99999999999999d"] {
+            let problems = list_filter(&list_args(&["--since", since]), Utc::now()).expect_err("too far back");
+            assert_eq!(
+                problems.to_string(),
+                format!("since: `{since}` reaches too far back; at most 36525d (100 years)")
+            );
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let runtime = crate::commands::runtime().expect("runtime");
+        let code = runtime
+            .block_on(run(dir.path(), RunsCommand::List(list_args(&["--since", "100000000d"]))))
+            .expect("runs list");
+        assert_eq!(code, ExitCode::from(USAGE_ERROR));
     }
 }

@@ -1,4 +1,4 @@
-//! The HTTP API served by `hirewire run` (SPEC 7), built as `fn app() -> Router`
+//! The HTTP API served by `hirewire run` (docs/contract.md section 7), built as `fn app() -> Router`
 //! so that tests drive it without a socket.
 
 mod auth;
@@ -6,19 +6,22 @@ mod health;
 mod runs;
 mod webhooks;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hirewire_core::expr::ExprEngine;
 use hirewire_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
 use secrecy::SecretString;
-use tokio::sync::Notify;
 
 use crate::connections::Connections;
+use crate::notify::Wakeup;
 use crate::recipe_book::RecipeBook;
 
 /// Largest webhook body accepted (Greenhouse payloads are a few KiB).
@@ -36,7 +39,7 @@ pub struct AppState {
     /// The expression engine (business keys).
     pub expr: Arc<ExprEngine>,
     /// Wakes the workers when runs were recorded.
-    pub wake: Arc<Notify>,
+    pub wake: Wakeup,
     /// Bearer token for `/api` (none: the daemon listens on loopback only).
     pub api_token: Option<Arc<SecretString>>,
     /// Whether recipes are loaded (for `/readyz`).
@@ -45,6 +48,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// This node's id.
     pub node: String,
+    /// The project directory (answers show recipe files relative to it).
+    pub project_dir: PathBuf,
 }
 
 /// The daemon's router.
@@ -52,11 +57,12 @@ pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/runs", get(runs::list_runs))
         .route("/runs/{id}", get(runs::show_run))
-        .route("/runs/{id}/retry", post(runs::retry_run))
+        .route("/runs/{id}/retry", post(runs::retry))
         .route("/recipes", get(runs::list_recipes))
         .route("/nodes", get(runs::list_nodes))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_bearer))
-        .layer(DefaultBodyLimit::max(64 * 1024));
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::map_response(private_json));
     Router::new()
         .route("/webhooks/{connection}", post(webhooks::receive_webhook).layer(DefaultBodyLimit::max(MAX_WEBHOOK_BODY)))
         .nest("/api", api)
@@ -65,4 +71,13 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .with_state(state)
+}
+
+/// Marks every `/api` answer (which may carry candidates' personal data) as not to be sniffed as another
+/// type nor stored by browsers or proxies.
+async fn private_json(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }

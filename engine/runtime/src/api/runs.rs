@@ -3,60 +3,43 @@
 use std::time::Duration;
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use hirewire_core::recipe::Trigger;
-use hirewire_store::{RequeueVersion, RunFilter, RunStatus, StoreError};
+use hirewire_store::{RunFilter, StoreError};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::AppState;
 use crate::intake::trigger_identity;
+use crate::ops::{ErrorClass, PageSize, RetryRequest, RunQuery, parse_version, retry_run};
 use hirewire_store::run_json::{detail_json as run_detail_json, summary_json as run_summary_json};
-
-/// Query of `GET /api/runs` (the CLI's filters).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RunsQuery {
-    recipe: Option<String>,
-    status: Option<String>,
-    /// A duration back from now (`24h`, `7d`).
-    since: Option<String>,
-    candidate: Option<String>,
-    limit: Option<u32>,
-    /// Pagination: the last id of the previous page.
-    before: Option<String>,
-}
 
 fn bad_request(message: impl Into<String>) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({ "error": message.into() }))).into_response()
 }
 
-fn store_error(e: &StoreError) -> Response {
-    tracing::error!(error = %e, "store error in API");
-    (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "the run history is unavailable" }))).into_response()
+/// The answer to a store error on run `run_id` (empty when no run was named), logged when the store failed.
+fn store_error(e: &StoreError, run_id: &str) -> Response {
+    let class = ErrorClass::of(e);
+    if class == ErrorClass::Unavailable {
+        tracing::error!(error = %e, "store error in API");
+    }
+    (class.http_status(), Json(json!({ "error": class.message(e, run_id) }))).into_response()
 }
 
 /// Lists runs, newest first, paginated with `before` (the response's `next_before`).
-pub async fn list_runs(State(state): State<AppState>, Query(query): Query<RunsQuery>) -> Response {
-    let mut filter = RunFilter { limit: query.limit.unwrap_or(50).clamp(1, 500), ..RunFilter::default() };
-    filter.recipe = query.recipe;
-    filter.candidate_id = query.candidate;
-    filter.before = query.before;
-    if let Some(status) = query.status {
-        match status.parse::<RunStatus>() {
-            Ok(s) => filter.status = Some(s),
-            Err(e) => return bad_request(e.to_string()),
-        }
-    }
-    if let Some(since) = query.since {
-        match humantime::parse_duration(&since) {
-            Ok(d) => filter.since = Some(Utc::now() - chrono::Duration::from_std(d).unwrap_or_default()),
-            Err(_) => return bad_request(format!("since: `{since}` is not a duration (24h, 7d...)")),
-        }
-    }
+pub async fn list_runs(State(state): State<AppState>, query: Result<Query<RunQuery>, QueryRejection>) -> Response {
+    let filter = match query
+        .map_err(|e| e.body_text())
+        .and_then(|Query(q)| q.filter(Utc::now(), PageSize::API).map_err(|problems| problems.to_string()))
+    {
+        Ok(filter) => filter,
+        Err(message) => return bad_request(message),
+    };
     match state.store.list_runs(&filter).await {
         Ok(runs) => {
             let next_before =
@@ -64,7 +47,7 @@ pub async fn list_runs(State(state): State<AppState>, Query(query): Query<RunsQu
             let runs: Vec<_> = runs.iter().map(run_summary_json).collect();
             Json(json!({ "runs": runs, "next_before": next_before })).into_response()
         }
-        Err(e) => store_error(&e),
+        Err(e) => store_error(&e, ""),
     }
 }
 
@@ -72,8 +55,8 @@ pub async fn list_runs(State(state): State<AppState>, Query(query): Query<RunsQu
 pub async fn show_run(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     match state.store.get_run(&id).await {
         Ok(Some(run)) => Json(run_detail_json(&run)).into_response(),
-        Ok(None) => (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no run `{id}`") }))).into_response(),
-        Err(e) => store_error(&e),
+        Ok(None) => store_error(&StoreError::RunNotFound(id.clone()), &id),
+        Err(e) => store_error(&e, &id),
     }
 }
 
@@ -90,33 +73,20 @@ pub struct RetryBody {
 }
 
 /// Retries a finished run.
-pub async fn retry_run(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    body: Option<Json<RetryBody>>,
-) -> Response {
+pub async fn retry(State(state): State<AppState>, Path(id): Path<String>, body: Option<Json<RetryBody>>) -> Response {
     let body = body.map(|Json(b)| b).unwrap_or_default();
-    let version = match body.version.as_deref() {
-        None | Some("original") => RequeueVersion::Original,
-        Some("current") => RequeueVersion::Current,
-        Some(other) => return bad_request(format!("version: `{other}` is not `original` or `current`")),
+    let version = match parse_version(body.version.as_deref()) {
+        Ok(version) => version,
+        Err(message) => return bad_request(message),
     };
-    let requested_by = body.requested_by.unwrap_or_else(|| "api".to_owned());
-    match state.store.requeue_run(&id, body.from_step.as_deref(), version, Some(&requested_by)).await {
-        Ok(new_id) => {
-            crate::wakeup::announce_runs(&state.store, &state.wake).await;
-            (StatusCode::ACCEPTED, Json(json!({ "retry_of": id, "run_id": new_id }))).into_response()
-        }
-        Err(StoreError::RunNotFound(_)) => {
-            (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no run `{id}`") }))).into_response()
-        }
-        Err(
-            e @ (StoreError::NotRetryable { .. }
-            | StoreError::StepNotFound { .. }
-            | StoreError::RetryPending { .. }
-            | StoreError::NoRecipeVersion { .. }),
-        ) => (StatusCode::CONFLICT, Json(json!({ "error": e.to_string() }))).into_response(),
-        Err(e) => store_error(&e),
+    let request = RetryRequest {
+        from_step: body.from_step,
+        version,
+        requested_by: body.requested_by.unwrap_or_else(|| "api".to_owned()),
+    };
+    match retry_run(&state.store, &state.wake, &id, &request).await {
+        Ok(new_id) => (StatusCode::ACCEPTED, Json(json!({ "retry_of": id, "run_id": new_id }))).into_response(),
+        Err(e) => store_error(&e, &id),
     }
 }
 
@@ -127,7 +97,7 @@ pub async fn list_recipes(State(state): State<AppState>) -> Response {
         let identity = trigger_identity(&recipe);
         let trigger_state = match state.store.trigger_state(&recipe.name, &identity).await {
             Ok(s) => s,
-            Err(e) => return store_error(&e),
+            Err(e) => return store_error(&e, ""),
         };
         let last = match state
             .store
@@ -135,7 +105,7 @@ pub async fn list_recipes(State(state): State<AppState>) -> Response {
             .await
         {
             Ok(runs) => runs.first().map(run_summary_json),
-            Err(e) => return store_error(&e),
+            Err(e) => return store_error(&e, ""),
         };
         let trigger = match &recipe.trigger {
             Trigger::Connector(t) => json!({
@@ -148,7 +118,7 @@ pub async fn list_recipes(State(state): State<AppState>) -> Response {
             "description": recipe.description,
             "enabled": recipe.enabled,
             "version": recipe.version,
-            "file": recipe.file.display().to_string(),
+            "file": project_relative(&state.project_dir, &recipe.file),
             "trigger": trigger,
             "trigger_state": trigger_state.map(|s| json!({
                 "identity": s.identity,
@@ -167,6 +137,18 @@ pub async fn list_recipes(State(state): State<AppState>) -> Response {
 pub async fn list_nodes(State(state): State<AppState>) -> Response {
     match state.store.live_nodes(Duration::from_secs(60)).await {
         Ok(nodes) => Json(json!({ "nodes": nodes, "this_node": state.node })).into_response(),
-        Err(e) => store_error(&e),
+        Err(e) => store_error(&e, ""),
     }
+}
+
+/// `file` relative to the project directory (`recipes/hired.yaml`): answers never show where the project
+/// lives on the server. A file outside the project shows as its name only.
+fn project_relative(dir: &std::path::Path, file: &std::path::Path) -> String {
+    file.strip_prefix(dir)
+        .ok()
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| file.file_name().map(std::path::PathBuf::from))
+        .unwrap_or_default()
+        .display()
+        .to_string()
 }

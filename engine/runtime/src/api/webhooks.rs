@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use super::AppState;
 use crate::intake::{Source, runs_for_event};
 use crate::metric_definitions::{RUNS_RECORDED_TOTAL, WEBHOOKS_TOTAL};
+use crate::notify::Reach;
 
 /// Receives one webhook delivery.
 pub async fn receive_webhook(
@@ -61,7 +62,7 @@ pub async fn receive_webhook(
                     .increment(1);
             }
             if !run_ids.is_empty() {
-                crate::wakeup::wake_local_workers(&state.wake);
+                state.wake.runs_waiting(Reach::ThisNode).await;
             }
             (
                 StatusCode::OK,

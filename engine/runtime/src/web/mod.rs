@@ -1,4 +1,4 @@
-//! The run-history web page served by `hirewire run` under `/` (SPEC 7): recipes, runs, one run and its retry.
+//! The run-history web page served by `hirewire run` under `/` (docs/contract.md section 7): recipes, runs, one run and its retry.
 //!
 //! Server-rendered with maud (every value escaped), one inline style sheet and a few lines of script allowed by
 //! hash in the Content-Security-Policy, nothing from other origins. The pages sit behind the api token: a login
@@ -39,7 +39,7 @@ pub fn web_routes(state: AppState) -> Router<AppState> {
         .route("/", get(recipes::recipes_page))
         .route("/runs", get(runs::runs_page))
         .route("/runs/{id}", get(run::run_page))
-        .route("/runs/{id}/retry", get(run::confirm_retry_page).post(run::retry_run))
+        .route("/runs/{id}/retry", get(run::confirm_retry_page).post(run::retry))
         .route_layer(axum::middleware::from_fn_with_state(web.clone(), session::require_viewer));
     Router::new()
         .route("/login", get(login::login_form).post(login::log_in))

@@ -5,13 +5,15 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
-use hirewire_store::{RequeueVersion, RunDetail, StepRecord, StepStatus, StoreError};
+use hirewire_store::{RunDetail, StepRecord, StepStatus, StoreError};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::WebState;
 use super::layout::{Section, badge, duration, folded_json, html_response, message_page, page, query_value, time};
+use super::runs::UNREADABLE;
 use super::session::Viewer;
+use crate::ops::{ErrorClass, RetryRequest, parse_version, retry_run};
 
 /// Seconds between reloads of a run that has not finished.
 const REFRESH_SECONDS: u32 = 3;
@@ -19,19 +21,23 @@ const REFRESH_SECONDS: u32 = 3;
 async fn load_run(web: &WebState, id: &str, viewer: &Viewer) -> Result<RunDetail, Response> {
     match web.app.store.get_run(id).await {
         Ok(Some(run)) => Ok(run),
-        Ok(None) => {
-            Err(message_page(StatusCode::NOT_FOUND, "No such run", &format!("There is no run `{id}`."), Some(viewer)))
-        }
+        Ok(None) => Err(store_error_page(&StoreError::RunNotFound(id.to_owned()), id, UNREADABLE, viewer)),
         Err(e) => {
             tracing::error!(error = %e, run = id, "store error on the run page");
-            Err(message_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Run history unavailable",
-                "The run history could not be read; see the daemon's log.",
-                Some(viewer),
-            ))
+            Err(store_error_page(&e, id, UNREADABLE, viewer))
         }
     }
+}
+
+/// The page answering store error `e` about run `id`; `unavailable` says what could not be done.
+fn store_error_page(e: &StoreError, id: &str, unavailable: &str, viewer: &Viewer) -> Response {
+    let class = ErrorClass::of(e);
+    let message = match class {
+        ErrorClass::NotFound => format!("There is no run `{id}`."),
+        ErrorClass::Conflict => class.message(e, id),
+        ErrorClass::Unavailable => unavailable.to_owned(),
+    };
+    message_page(class.http_status(), class.title(), &message, Some(viewer))
 }
 
 /// The step a "retry from the failed step" starts at: the last failed one.
@@ -196,7 +202,7 @@ pub struct RetryForm {
 }
 
 /// `POST /runs/<id>/retry`: checks the CSRF token, records the retry and goes to the new run.
-pub async fn retry_run(
+pub async fn retry(
     State(web): State<WebState>,
     Extension(viewer): Extension<Viewer>,
     Path(id): Path<String>,
@@ -210,43 +216,25 @@ pub async fn retry_run(
             Some(&viewer),
         );
     }
-    let version = match form.version.as_deref() {
-        None | Some("" | "original") => RequeueVersion::Original,
-        Some("current") => RequeueVersion::Current,
-        Some(other) => {
-            return message_page(
-                StatusCode::BAD_REQUEST,
-                "Retry refused",
-                &format!("version: `{other}` is not `original` or `current`"),
-                Some(&viewer),
-            );
-        }
+    let version = match parse_version(form.version.as_deref().filter(|v| !v.is_empty())) {
+        Ok(version) => version,
+        Err(message) => return message_page(StatusCode::BAD_REQUEST, "Retry refused", &message, Some(&viewer)),
     };
-    let from_step = form.from_step.as_deref().filter(|s| !s.is_empty());
-    let requested_by = viewer.requested_by();
-    match web.app.store.requeue_run(&id, from_step, version, Some(&requested_by)).await {
+    let request = RetryRequest {
+        from_step: form.from_step.filter(|s| !s.is_empty()),
+        version,
+        requested_by: viewer.requested_by(),
+    };
+    match retry_run(&web.app.store, &web.app.wake, &id, &request).await {
         Ok(new_id) => {
-            web.app.wake.notify_one();
-            tracing::info!(run = %id, retry = %new_id, requested_by = %requested_by, "retry requested from the web page");
+            tracing::info!(run = %id, retry = %new_id, requested_by = %request.requested_by, "retry requested from the web page");
             Redirect::to(&format!("/runs/{new_id}")).into_response()
         }
-        Err(StoreError::RunNotFound(_)) => {
-            message_page(StatusCode::NOT_FOUND, "No such run", &format!("There is no run `{id}`."), Some(&viewer))
-        }
-        Err(
-            e @ (StoreError::NotRetryable { .. }
-            | StoreError::StepNotFound { .. }
-            | StoreError::RetryPending { .. }
-            | StoreError::NoRecipeVersion { .. }),
-        ) => message_page(StatusCode::CONFLICT, "Retry refused", &e.to_string(), Some(&viewer)),
         Err(e) => {
-            tracing::error!(error = %e, run = %id, "store error retrying from the web page");
-            message_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Run history unavailable",
-                "The retry could not be recorded; see the daemon's log.",
-                Some(&viewer),
-            )
+            if ErrorClass::of(&e) == ErrorClass::Unavailable {
+                tracing::error!(error = %e, run = %id, "store error retrying from the web page");
+            }
+            store_error_page(&e, &id, "The retry could not be recorded; see the daemon's log.", &viewer)
         }
     }
 }

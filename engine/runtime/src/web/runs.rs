@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hirewire_store::{RunFilter, RunStatus, RunSummary, StoreError};
+
+use crate::ops::{ErrorClass, FilterProblems, PageSize, RunQuery};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -18,6 +20,8 @@ use super::session::Viewer;
 pub const PAGE_SIZE: u32 = 50;
 /// At most this many candidates are matched by one email.
 pub const MAX_EMAIL_CANDIDATES: u32 = 20;
+/// What the page says when the run history cannot be read.
+pub const UNREADABLE: &str = "The run history could not be read; see the daemon's log.";
 /// The `since` choices offered.
 const SINCE_CHOICES: [&str; 4] = ["1h", "24h", "7d", "30d"];
 
@@ -76,22 +80,18 @@ fn parse_utc(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
 
 /// The store filter of `query`, or what is wrong with it.
 fn run_filter(query: &RunsPageQuery, now: DateTime<Utc>) -> Result<RunFilter, Vec<String>> {
-    let mut problems = Vec::new();
-    let mut filter = RunFilter { limit: PAGE_SIZE, ..RunFilter::default() };
-    filter.recipe = field(query.recipe.as_ref()).map(str::to_owned);
-    filter.before = field(query.before.as_ref()).map(str::to_owned);
-    if let Some(status) = field(query.status.as_ref()) {
-        match status.parse::<RunStatus>() {
-            Ok(s) => filter.status = Some(s),
-            Err(e) => problems.push(format!("status: {e}")),
-        }
-    }
-    if let Some(since) = field(query.since.as_ref()) {
-        match humantime::parse_duration(since).ok().and_then(|d| chrono::Duration::from_std(d).ok()) {
-            Some(d) => filter.since = Some(now - d),
-            None => problems.push(format!("since: `{since}` is not a duration (24h, 7d...)")),
-        }
-    }
+    let shared = RunQuery {
+        recipe: query.recipe.clone(),
+        status: query.status.clone(),
+        since: query.since.clone(),
+        before: query.before.clone(),
+        ..RunQuery::default()
+    };
+    let page = PageSize { default: PAGE_SIZE, max: PAGE_SIZE };
+    let (mut filter, mut problems) = match shared.filter(now, page) {
+        Ok(filter) => (filter, Vec::new()),
+        Err(FilterProblems(problems)) => (RunFilter::default(), problems),
+    };
     if let Some(from) = field(query.from.as_ref()) {
         match parse_utc("from", from) {
             Ok(at) => filter.since = Some(filter.since.map_or(at, |s| s.max(at))),
@@ -166,12 +166,8 @@ pub async fn runs_page(
         Ok(found) => found,
         Err(e) => {
             tracing::error!(error = %e, "store error on the runs page");
-            return message_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Run history unavailable",
-                "The run history could not be read; see the daemon's log.",
-                Some(&viewer),
-            );
+            let class = ErrorClass::Unavailable;
+            return message_page(class.http_status(), class.title(), UNREADABLE, Some(&viewer));
         }
     };
     if partial {
@@ -307,7 +303,10 @@ mod tests {
         let problems = run_filter(&bad, now).expect_err("invalid");
         assert_eq!(problems.len(), 2);
         assert!(problems[0].starts_with("status: unknown status `done`"), "{problems:?}");
-        assert_eq!(problems[1], "since: `soon` is not a duration (24h, 7d...)");
+        assert_eq!(
+            problems[1],
+            "since: `soon` is neither a duration like 30min, 24h or 7d nor an RFC 3339 time like 2026-11-28T14:00:00Z"
+        );
     }
 
     #[test]

@@ -10,14 +10,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hirewire_core::expr::ExprEngine;
 use hirewire_core::recipe::{Delivery, Recipe, Schedule, Trigger};
-use hirewire_sdk::PollRequest;
-use hirewire_store::{NewRun, PollOutcome, Store};
+use hirewire_sdk::{ActionError, PollRequest};
+use hirewire_store::{NewRun, PollOutcome, Store, StoreError};
 use serde_json::json;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Semaphore, watch};
 
 use crate::connections::Connections;
 use crate::intake::{new_run_for_event, trigger_identity};
 use crate::metric_definitions::{POLL_LAG_SECONDS, RUNS_RECORDED_TOTAL};
+use crate::notify::{Reach, Wakeup};
 use crate::recipe_book::RecipeBook;
 
 /// Default poll interval of `delivery: poll` without `every:`/`cron:`.
@@ -29,6 +30,36 @@ pub const DEFAULT_RECONCILE_EVERY: Duration = Duration::from_secs(300);
 /// buffers at once, which stayed in the heap and the HTTP pool. The rest wait for a slot: a few
 /// milliseconds per poll, far below any poll interval.
 pub const MAX_CONCURRENT_POLLS: usize = 8;
+/// When a poll's schedule cannot say when it is next due, it is looked at again after this.
+pub const FALLBACK_POLL_AGAIN: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Why a poll or a clock tick failed (nothing is lost: the cursor did not move, the tick fires later).
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    /// The recipe's trigger names a connection that `hirewire.yaml` does not configure.
+    #[error("connection `{0}` is not configured")]
+    ConnectionNotConfigured(String),
+    /// The connector's poll failed.
+    #[error("{connector}.{event}: {source}")]
+    Poll {
+        /// The connector polled.
+        connector: String,
+        /// The trigger event polled.
+        event: String,
+        /// What the connector said.
+        #[source]
+        source: ActionError,
+    },
+    /// The run history could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The clock trigger's schedule has no next tick.
+    #[error("the schedule never fires")]
+    NeverFires,
+    /// The clock trigger's schedule has no tick after the one that just fired.
+    #[error("the schedule never fires again")]
+    NeverFiresAgain,
+}
 
 /// What the scheduler needs.
 #[derive(Clone)]
@@ -44,7 +75,7 @@ pub struct TriggerScheduler {
     /// This node's id.
     pub node: String,
     /// Wakes the workers when runs were recorded.
-    pub wake: Arc<Notify>,
+    pub wake: Wakeup,
     /// How long one node keeps a trigger's poll lease.
     pub poll_lease: Duration,
 }
@@ -93,7 +124,7 @@ impl TriggerScheduler {
                             continue;
                         }
                         d.polling.insert(key.clone());
-                        let next = every.next_after(now).unwrap_or(now + chrono::Duration::seconds(60));
+                        let next = every.next_after(now).unwrap_or(now + FALLBACK_POLL_AGAIN);
                         d.next.insert(key.clone(), next);
                     }
                     let this = self.clone();
@@ -129,21 +160,15 @@ impl TriggerScheduler {
     ///
     /// # Errors
     /// A store or connector failure (the cursor did not move; nothing is lost).
-    pub async fn poll_trigger(&self, recipe: &Recipe) -> Result<usize, String> {
+    pub async fn poll_trigger(&self, recipe: &Recipe) -> Result<usize, SchedulerError> {
         let Trigger::Connector(t) = &recipe.trigger else { return Ok(0) };
         let identity = trigger_identity(recipe);
         let live = self
             .connections
             .get(&t.connection)
-            .ok_or_else(|| format!("connection `{}` is not configured", t.connection))?;
-        let mut state =
-            self.store.ensure_trigger_state(&recipe.name, &identity, None, None).await.map_err(|e| e.to_string())?;
-        if !self
-            .store
-            .try_lease_trigger(&recipe.name, &identity, &self.node, self.poll_lease)
-            .await
-            .map_err(|e| e.to_string())?
-        {
+            .ok_or_else(|| SchedulerError::ConnectionNotConfigured(t.connection.clone()))?;
+        let mut state = self.store.ensure_trigger_state(&recipe.name, &identity, None, None).await?;
+        if !self.store.try_lease_trigger(&recipe.name, &identity, &self.node, self.poll_lease).await? {
             return Ok(0);
         }
         let since = t.since.unwrap_or_else(Utc::now);
@@ -158,15 +183,12 @@ impl TriggerScheduler {
             };
             let batch = match live.connection.poll(request).await {
                 Ok(batch) => batch,
-                Err(e) => break Err(format!("{}.{}: {e}", t.connector, t.event)),
+                Err(source) => {
+                    break Err(SchedulerError::Poll { connector: t.connector.clone(), event: t.event.clone(), source });
+                }
             };
             let runs: Vec<NewRun> = batch.events.iter().map(|e| new_run_for_event(recipe, e, &self.expr)).collect();
-            match self
-                .store
-                .record_poll(&recipe.name, &identity, state.cursor.as_ref(), &batch.cursor, &runs)
-                .await
-                .map_err(|e| e.to_string())?
-            {
+            match self.store.record_poll(&recipe.name, &identity, state.cursor.as_ref(), &batch.cursor, &runs).await? {
                 PollOutcome::CursorMoved => break Ok(()),
                 PollOutcome::Recorded(outcomes) => {
                     let new = outcomes.iter().filter(|o| o.run_id().is_some()).count();
@@ -174,7 +196,7 @@ impl TriggerScheduler {
                     if new > 0 {
                         metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "poll")
                             .increment(new as u64);
-                        crate::wakeup::wake_local_workers(&self.wake);
+                        self.wake.runs_waiting(Reach::ThisNode).await;
                     }
                 }
             }
@@ -196,29 +218,25 @@ impl TriggerScheduler {
         recipe: &Recipe,
         schedule: &Schedule,
         now: DateTime<Utc>,
-    ) -> Result<DateTime<Utc>, String> {
+    ) -> Result<DateTime<Utc>, SchedulerError> {
         let identity = trigger_identity(recipe);
-        let first = schedule.next_after(now).ok_or("the schedule never fires")?;
-        let state = self
-            .store
-            .ensure_trigger_state(&recipe.name, &identity, None, Some(first))
-            .await
-            .map_err(|e| e.to_string())?;
+        let first = schedule.next_after(now).ok_or(SchedulerError::NeverFires)?;
+        let state = self.store.ensure_trigger_state(&recipe.name, &identity, None, Some(first)).await?;
         let Some(due) = state.next_fire_at else {
-            self.store.set_next_fire_at(&recipe.name, &identity, first).await.map_err(|e| e.to_string())?;
+            self.store.set_next_fire_at(&recipe.name, &identity, first).await?;
             return Ok(first);
         };
         if due > now {
             return Ok(due);
         }
         // A tick missed while every node was down fires once; the next one is computed from now.
-        let next = schedule.next_after(now.max(due)).ok_or("the schedule never fires again")?;
+        let next = schedule.next_after(now.max(due)).ok_or(SchedulerError::NeverFiresAgain)?;
         let payload = json!({ "scheduled_at": due.to_rfc3339(), "fired_at": now.to_rfc3339() });
         let run = NewRun::new(&recipe.name, &recipe.version, "schedule", payload).with_event_at(due);
-        if self.store.try_fire_cron(&recipe.name, &identity, due, next, &run).await.map_err(|e| e.to_string())? {
+        if self.store.try_fire_cron(&recipe.name, &identity, due, next, &run).await? {
             metrics::counter!(RUNS_RECORDED_TOTAL, "recipe" => recipe.name.clone(), "source" => "schedule")
                 .increment(1);
-            crate::wakeup::announce_runs(&self.store, &self.wake).await;
+            self.wake.runs_waiting(Reach::Cluster).await;
         }
         Ok(next)
     }
