@@ -13,6 +13,8 @@ use serde_saphyr::Spanned;
 use crate::diagnostic::Position;
 
 mod limits;
+#[cfg(test)]
+mod proptests;
 
 pub use limits::{MAX_ALIASES, MAX_ANCHORS, MAX_DEPTH, MAX_EVENTS, MAX_FLOW_NESTING, MAX_NODES, MAX_SCALAR_BYTES};
 

@@ -320,4 +320,6 @@ fn json_kind(v: &Value) -> &'static str {
 #[cfg(test)]
 mod limit_tests;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
