@@ -12,6 +12,12 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::Position;
 
+mod limits;
+#[cfg(test)]
+mod proptests;
+
+pub use limits::{MAX_ALIASES, MAX_ANCHORS, MAX_DEPTH, MAX_EVENTS, MAX_FLOW_NESTING, MAX_NODES, MAX_SCALAR_BYTES};
+
 /// One YAML node and where it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
@@ -113,9 +119,29 @@ impl Node {
     }
 }
 
-/// Parses one YAML document. An empty document is a `Null` node at 1:1.
+/// Parses one YAML document. An empty document is a `Null` node at 1:1. A file over one of the size limits
+/// (`MAX_NODES`...) is a [`SyntaxError`] that says which limit and how to fix the file.
 pub fn parse_document(text: &str) -> Result<Node, SyntaxError> {
-    let options = serde_saphyr::options! { with_snippet: false, strict_booleans: true };
+    // Deserialising recurses once per level of nesting, with large frames in a debug build (about 33 KiB: a
+    // document nested `MAX_DEPTH` deep overflowed a 2 MiB test or tokio thread). Parse on a thread whose
+    // stack fits any document the limits let through.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("yaml-parse".to_owned())
+            .stack_size(PARSER_STACK_BYTES)
+            .spawn_scoped(scope, || parse_on_this_thread(text))
+            .map_or_else(
+                |_| parse_on_this_thread(text),
+                |parser| parser.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+    })
+}
+
+/// The stack of the parsing thread: room for `MAX_DEPTH` levels many times over (it is reserved, not used).
+const PARSER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+fn parse_on_this_thread(text: &str) -> Result<Node, SyntaxError> {
+    let options = serde_saphyr::options! { with_snippet: false, strict_booleans: true, budget: limits::budget() };
     match serde_saphyr::from_str_with_options::<Option<Spanned<NodeValue>>>(text, options) {
         Ok(Some(spanned)) => Ok(node_from(spanned)),
         Ok(None) => Ok(Node { value: NodeValue::Null, at: Position::new(1, 1), offset: Some(0) }),
@@ -126,16 +152,29 @@ pub fn parse_document(text: &str) -> Result<Node, SyntaxError> {
     }
 }
 
-/// The first line of serde-saphyr's message, without its own position suffix.
+/// A broken limit in our words; otherwise the first line of serde-saphyr's message, without its own position
+/// suffix.
 fn syntax_message(err: &serde_saphyr::Error) -> String {
+    if let Some(message) = limits::limit_message(err) {
+        return message;
+    }
     let text = err.without_snippet().to_string();
     let first = text.lines().next().unwrap_or("invalid YAML").trim();
-    // serde-saphyr appends " at line L, column C"; we print the position ourselves.
-    let trimmed = match first.rfind(" at line ") {
-        Some(i) => &first[..i],
-        None => first,
-    };
-    trimmed.trim_end_matches(':').to_owned()
+    without_position_suffix(first).trim_end_matches(':').to_owned()
+}
+
+/// `message` without a trailing ` at line L, column C` (serde-saphyr's; we print the position ourselves).
+/// Positions inside the message, such as `(defined at line 2, column 4)`, stay.
+fn without_position_suffix(message: &str) -> &str {
+    let Some(i) = message.rfind(" at line ") else { return message };
+    let suffix = &message[i + " at line ".len()..];
+    let is_position = suffix.split_once(", column ").is_some_and(|(line, column)| {
+        !line.is_empty()
+            && !column.is_empty()
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && column.bytes().all(|b| b.is_ascii_digit())
+    });
+    if is_position { &message[..i] } else { message }
 }
 
 fn position_of(location: &serde_saphyr::Location) -> Position {

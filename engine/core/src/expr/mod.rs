@@ -11,6 +11,8 @@
 
 mod compiled;
 mod filters;
+mod guarded;
+mod limits;
 mod names;
 mod scope;
 mod template;
@@ -18,6 +20,7 @@ mod template;
 use minijinja::{Environment, UndefinedBehavior};
 use serde_json::Value;
 
+pub use limits::{MAX_RANGE_ITEMS, MAX_VALUE_BYTES, MAX_VALUE_ITEMS};
 pub use scope::Scope;
 pub use template::{Template, TemplateNode, single_expression};
 
@@ -93,6 +96,12 @@ fn configured_env<'s>(fuel: u64, recursion_limit: usize) -> Environment<'s> {
     env.add_filter("date", filters::date);
     env.add_filter("default", filters::default);
     env.add_filter("d", filters::default);
+    // The built-ins that would materialise a huge (lazy) value measure it first.
+    env.add_filter("tojson", guarded::tojson);
+    env.add_filter("pprint", guarded::pprint);
+    env.add_filter("string", guarded::string);
+    env.add_function("range", guarded::range);
+    env.set_formatter(guarded::format_output);
     env
 }
 
@@ -221,7 +230,7 @@ impl ExprEngine {
                     Ok(None) => self.env().render_str(text, ctx),
                     Err(e) => Err(e),
                 };
-                rendered.map(Value::String).map_err(|e| (path.clone(), describe(&e)))
+                rendered.map(Value::String).map_err(|e| (path.clone(), describe_evaluation(&e, self.env().fuel())))
             }
             TemplateNode::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
@@ -254,7 +263,7 @@ impl ExprEngine {
             Some(expression) => expression.eval(ctx),
             None => self.env().compile_expression(expr).and_then(|e| e.eval(ctx)),
         }
-        .map_err(|e| describe(&e))
+        .map_err(|e| describe_evaluation(&e, self.env().fuel()))
     }
 }
 
@@ -272,31 +281,29 @@ fn describe(e: &minijinja::Error) -> String {
     }
 }
 
-/// Converts an evaluated value to JSON; undefined anywhere inside is an error.
+/// [`describe`] for an evaluation error: running out of fuel says what the limit is.
+fn describe_evaluation(e: &minijinja::Error, fuel: Option<u64>) -> String {
+    match (e.kind(), fuel) {
+        (minijinja::ErrorKind::OutOfFuel, Some(fuel)) => format!(
+            "{}: the expression needs more work than the limit of {fuel} fuel per evaluation (one fuel pays for \
+             one operation or 64 bytes of data built); work on a smaller part of the data",
+            e.kind()
+        ),
+        _ => describe(e),
+    }
+}
+
+/// Converts an evaluated value to JSON; undefined anywhere inside is an error, and so is a value over the
+/// size limits (measured before it is converted).
 fn to_json(value: &minijinja::Value) -> Result<Value, String> {
-    if contains_undefined(value, 0) {
+    let measured = limits::measure(value).map_err(|e| {
+        let detail = e.detail().unwrap_or_default();
+        format!("is too large: {}", detail.strip_prefix("value too large: ").unwrap_or(detail))
+    })?;
+    if measured.contains_undefined {
         return Err("is undefined".into());
     }
     serde_json::to_value(value).map_err(|e| format!("cannot be converted to JSON: {e}"))
-}
-
-fn contains_undefined(value: &minijinja::Value, depth: usize) -> bool {
-    use minijinja::value::ValueKind;
-    if value.is_undefined() {
-        return true;
-    }
-    if depth > 32 {
-        return false;
-    }
-    match value.kind() {
-        ValueKind::Seq | ValueKind::Iterable => {
-            value.try_iter().is_ok_and(|mut it| it.any(|v| contains_undefined(&v, depth + 1)))
-        }
-        ValueKind::Map => value
-            .try_iter()
-            .is_ok_and(|mut keys| keys.any(|k| value.get_item(&k).is_ok_and(|v| contains_undefined(&v, depth + 1)))),
-        _ => false,
-    }
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -310,5 +317,9 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

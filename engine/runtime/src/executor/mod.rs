@@ -3,6 +3,7 @@
 //! starts, so a crash resumes at the first unfinished step), retries transient
 //! failures, and runs `on_error` once when the run fails for good.
 
+mod evaluate;
 mod pending;
 mod steps;
 
@@ -24,6 +25,7 @@ use crate::metric_definitions::RUNS_FINISHED_TOTAL;
 use crate::recipe_book::RecipeBook;
 use pending::PendingSteps;
 
+pub use evaluate::EVALUATION_TIME_LIMIT;
 pub use steps::StepFailure;
 
 /// The step id under which the completed trigger event is recorded.
@@ -120,7 +122,7 @@ impl Executor {
                 return self.finish(run, lease, pending, RunStatus::Skipped, None).await;
             }
             if let Some(when) = &t.when {
-                match self.expr.eval_condition(when, &scope) {
+                match evaluate::off_thread(&self.expr, when, &scope, ExprEngine::eval_condition).await {
                     Ok(true) => {}
                     Ok(false) => return self.finish(run, lease, pending, RunStatus::Skipped, None).await,
                     Err(e) => {

@@ -6,13 +6,14 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use hirewire_core::expr::Scope;
+use hirewire_core::expr::{ExprEngine, Scope};
 use hirewire_core::recipe::{ActionStep, ForEachStep, RetryPolicy, Step, StepKind};
 use hirewire_sdk::{ActionContext, ActionError};
 use hirewire_store::{ClaimedRun, RunLease, StepOutcome, StepRecord, StepStatus, StepWrite};
 use rand::Rng;
 use serde_json::{Map, Value};
 
+use super::evaluate::off_thread;
 use super::pending::PendingSteps;
 use super::{ExecError, Executor};
 use crate::metric_definitions::STEP_DURATION_SECONDS;
@@ -104,7 +105,7 @@ impl StepWalker<'_> {
                     continue;
                 }
                 if let Some(condition) = &step.condition {
-                    match self.executor.expr.eval_condition(condition, scope) {
+                    match off_thread(&self.executor.expr, condition, scope, ExprEngine::eval_condition).await {
                         Ok(true) => {}
                         Ok(false) => {
                             self.hold_end(&full_id, step_action_name(step), StepOutcome::Skipped, 0);
@@ -138,7 +139,7 @@ impl StepWalker<'_> {
         scope: &Scope,
     ) -> Result<Result<Value, StepFailure>, ExecError> {
         let action_name = format!("{}.{}", step.connector, step.action);
-        let input = match self.executor.expr.render_value(&step.with, scope) {
+        let input = match off_thread(&self.executor.expr, &step.with, scope, ExprEngine::render_value).await {
             Ok(input) => input,
             Err(e) => {
                 let message = format!("step `{full_id}`: {action_name}: {e}");
@@ -213,7 +214,7 @@ impl StepWalker<'_> {
         step: &ForEachStep,
         scope: &Scope,
     ) -> Result<Result<Value, StepFailure>, ExecError> {
-        let items = match self.executor.expr.eval_list(&step.items, scope) {
+        let items = match off_thread(&self.executor.expr, &step.items, scope, ExprEngine::eval_list).await {
             Ok(items) => items,
             Err(e) => {
                 let message = format!("step `{full_id}`: for_each: {e}");

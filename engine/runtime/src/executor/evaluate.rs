@@ -1,0 +1,115 @@
+//! Evaluates a run's expressions off the async threads, with a time limit.
+//!
+//! The async threads also serve HTTP (webhook intake, `/healthz`, the API), so a recipe whose expression
+//! takes long must not run on them: every `if:`, `when:`, `with:` and `for_each:` is evaluated on the
+//! blocking pool, at most [`concurrent_evaluations`] at a time, and a run waits at most
+//! [`EVALUATION_TIME_LIMIT`] for one. The fuel and size limits of the expression engine stop nearly every
+//! runaway expression in microseconds; the time limit is for the few operations that learn their cost only
+//! after doing it. An evaluation past its limit fails the step; its thread finishes on its own (fuel bounds
+//! it) while holding its slot, so runaways cannot pile up.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use hirewire_core::expr::{ExprEngine, ExprError, Scope, Template};
+use tokio::sync::Semaphore;
+
+/// The longest a run waits for one expression.
+pub const EVALUATION_TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// How many expressions evaluate at once (one per core, at least two).
+fn concurrent_evaluations() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get().max(2))
+}
+
+fn slots() -> Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS.get_or_init(|| Arc::new(Semaphore::new(concurrent_evaluations()))).clone()
+}
+
+/// Evaluates `template` in `scope` with `evaluate` on the blocking pool, within [`EVALUATION_TIME_LIMIT`].
+pub(super) async fn off_thread<T: Send + 'static>(
+    engine: &Arc<ExprEngine>,
+    template: &Template,
+    scope: &Scope,
+    evaluate: fn(&ExprEngine, &Template, &Scope) -> Result<T, ExprError>,
+) -> Result<T, ExprError> {
+    off_thread_within(engine, template, scope, evaluate, EVALUATION_TIME_LIMIT).await
+}
+
+async fn off_thread_within<T: Send + 'static>(
+    engine: &Arc<ExprEngine>,
+    template: &Template,
+    scope: &Scope,
+    evaluate: fn(&ExprEngine, &Template, &Scope) -> Result<T, ExprError>,
+    limit: Duration,
+) -> Result<T, ExprError> {
+    let failure = |message: String| ExprError { origin: template.origin.clone(), field: String::new(), message };
+    let slot = slots().acquire_owned().await.map_err(|_| failure("the expression pool is closed".to_owned()))?;
+    let (engine, owned_template, owned_scope) = (engine.clone(), template.clone(), scope.clone());
+    let task = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        evaluate(&engine, &owned_template, &owned_scope)
+    });
+    match tokio::time::timeout(limit, task).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(join_error)) => Err(failure(format!("evaluating the expression failed: {join_error}"))),
+        Err(_) => Err(failure(format!(
+            "evaluation took longer than the limit of {} ms per expression; work on a smaller part of the data",
+            limit.as_millis()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use hirewire_core::expr::TemplateNode;
+    use serde_json::json;
+
+    use super::*;
+
+    fn template(source: &str) -> Template {
+        Template::new("step `t`, `with`", TemplateNode::from_string(source))
+    }
+
+    #[tokio::test]
+    async fn evaluates_on_the_blocking_pool() {
+        let engine = Arc::new(ExprEngine::new());
+        let scope = Scope::new(&json!({ "n": 2 }), &json!({}));
+        let value = off_thread(&engine, &template("{{ trigger.n * 21 }}"), &scope, ExprEngine::render_value).await;
+        assert_eq!(value.unwrap(), json!(42));
+        let err = off_thread(&engine, &template("{{ trigger.nope }}"), &scope, ExprEngine::render_value).await;
+        assert_eq!(err.unwrap_err().to_string(), "step `t`, `with`: `trigger.nope` is undefined");
+    }
+
+    /// A slow expression neither blocks the (single) async thread that serves everything else, nor holds
+    /// the run beyond the time limit.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_slow_expression_leaves_the_async_thread_free_and_times_out() {
+        let engine = Arc::new(ExprEngine::new());
+        let ticks = Arc::new(AtomicU32::new(0));
+        let ticker = tokio::spawn({
+            let ticks = ticks.clone();
+            async move {
+                loop {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    ticks.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        // Turning a lazy repetition of ten million items into text costs real time (no fuel is charged
+        // before the text exists).
+        let slow = template("{{ ('' ~ [1] * 10000000) | length }}");
+        let limit = Duration::from_millis(100);
+        let err = off_thread_within(&engine, &slow, &Scope::default(), ExprEngine::render_value, limit).await;
+        let err = err.unwrap_err();
+        assert_eq!(
+            err.message,
+            "evaluation took longer than the limit of 100 ms per expression; work on a smaller part of the data"
+        );
+        assert!(ticks.load(Ordering::Relaxed) >= 5, "the async thread was blocked: {ticks:?}");
+        ticker.abort();
+    }
+}
