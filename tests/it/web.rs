@@ -3,6 +3,7 @@
 
 mod browser;
 mod pages;
+mod security;
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 use crate::engine::{bucket, memory_connection};
 
 /// The api token of the test daemons.
-pub(crate) const TOKEN: &str = "web-token-9f8e7d6c5b4a";
+pub(crate) const TOKEN: &str = "web-token-9f8e7d6c5b4a3210";
 /// The recipe the tests run.
 pub(crate) const RECIPE: &str = "hired-to-hris";
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{bucket, memory_connection, on_both_databases};
 
-const TOKEN: &str = "api-token-0123456789";
+const TOKEN: &str = "api-token-0123456789abcdef";
 
 async fn api_lists_shows_and_retries_without_doubling(db: Db) {
     let bucket = bucket("api");

@@ -31,7 +31,7 @@ async fn log_in(http: &reqwest::Client, base: &str, name: &str) -> String {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()[LOCATION], "/runs");
     let set_cookie = response.headers()[SET_COOKIE].to_str().expect("ascii").to_owned();
-    assert!(set_cookie.starts_with("hirewire_session=v1."), "{set_cookie}");
+    assert!(set_cookie.starts_with("hirewire_session=v2."), "{set_cookie}");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set_cookie.contains(attribute), "{set_cookie} lacks {attribute}");
     }

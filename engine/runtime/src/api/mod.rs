@@ -15,10 +15,10 @@ use axum::routing::{get, post};
 use hirewire_core::expr::ExprEngine;
 use hirewire_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
-use secrecy::SecretString;
 use tokio::sync::Notify;
 
 use crate::connections::Connections;
+use crate::credentials::Credentials;
 use crate::recipe_book::RecipeBook;
 
 /// Largest webhook body accepted (Greenhouse payloads are a few KiB).
@@ -37,8 +37,9 @@ pub struct AppState {
     pub expr: Arc<ExprEngine>,
     /// Wakes the workers when runs were recorded.
     pub wake: Arc<Notify>,
-    /// Bearer token for `/api` (none: the daemon listens on loopback only).
-    pub api_token: Option<Arc<SecretString>>,
+    /// The api token (none: the daemon listens on loopback only), the metrics token and the session key, as
+    /// they are now (hot reload swaps them).
+    pub credentials: Arc<Credentials>,
     /// Whether recipes are loaded (for `/readyz`).
     pub recipes_loaded: Arc<AtomicBool>,
     /// Prometheus exporter, when installed.
