@@ -124,3 +124,47 @@ fn the_binary_exits_0_1_and_2_and_never_prints_secrets() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("no/such/file.yaml: no such file or directory"), "{stderr}");
 }
+
+/// `validate` builds every connection as `run` does: settings the connector refuses fail validation, with exit 1
+/// and each at the setting at fault.
+#[test]
+fn validate_refuses_the_connection_settings_that_run_refuses() {
+    let binary = hirewire_binary();
+    let dir = copy_example_project();
+    let config = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).expect("read config");
+    let config = config.replacen("${GREENHOUSE_USER_EMAIL:-recruiting-ops@acme.example}", "not-an-email", 1).replacen(
+        "${BAMBOOHR_BASE_URL:-http://127.0.0.1:9000/bamboohr}",
+        "not a url",
+        1,
+    );
+    std::fs::write(dir.path().join(CONFIG_FILE), &config).expect("write config");
+    let line_of = |needle: &str| config.lines().position(|l| l.contains(needle)).expect("line") + 1;
+
+    let (code, stdout, stderr) = run_validate(&binary, dir.path(), &[]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    let email = format!("hirewire.yaml:{}:17: error: connection `greenhouse`", line_of("not-an-email"));
+    let url = format!("hirewire.yaml:{}:15: error: connection `bamboohr`", line_of("not a url"));
+    for (expected, field) in [(email, "`user_email`"), (url, "`base_url`")] {
+        let line = stdout.lines().find(|l| l.contains(&expected)).unwrap_or_else(|| panic!("{expected}\n{stdout}"));
+        assert!(line.contains(field), "{line}");
+    }
+}
+
+/// A guessable api token is refused by `validate` (and so by `run`), with the way to make a good one, and the
+/// token itself is never echoed.
+#[test]
+fn validate_refuses_a_short_api_token_without_echoing_it() {
+    let binary = hirewire_binary();
+    let dir = copy_example_project();
+    let config = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).expect("read config");
+    let config = config.replacen("${HIREWIRE_API_TOKEN:-}", "shorty-Tk7", 1) + "metrics_token: ${SHORT_METRICS:-m}\n";
+    std::fs::write(dir.path().join(CONFIG_FILE), &config).expect("write config");
+
+    let (code, stdout, stderr) = run_validate(&binary, dir.path(), &[]);
+    assert_eq!(code, 1, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for key in ["api_token", "metrics_token"] {
+        let line = stdout.lines().find(|l| l.contains(&format!("`{key}` is too short"))).expect(key);
+        assert!(line.contains("openssl rand -hex 32") && line.contains("at least 24"), "{line}");
+    }
+    assert!(!stdout.contains("shorty-Tk7") && !stderr.contains("shorty-Tk7"), "{stdout}{stderr}");
+}

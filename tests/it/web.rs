@@ -6,6 +6,7 @@ pub(crate) mod app;
 mod browser;
 mod pages;
 mod router;
+mod security;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use crate::engine::{bucket, memory_connection};
 use app::AppHarness;
 
 /// The api token of the test daemons.
-pub(crate) const TOKEN: &str = "web-token-9f8e7d6c5b4a";
+pub(crate) const TOKEN: &str = "web-token-9f8e7d6c5b4a3210";
 /// The recipe the tests run.
 pub(crate) const RECIPE: &str = "hired-to-hris";
 

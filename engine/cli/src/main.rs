@@ -2,6 +2,7 @@
 //! history, the sandbox and operations (SPEC section 6).
 
 mod commands;
+mod panic_log;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    panic_log::install();
     if !matches!(cli.command, Command::Run(_) | Command::Bench(_)) {
         commands::logging::init_cli_logging();
     }

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use hirewire_sdk::ConnectorDescriptor;
+use hirewire_sdk::{ClusterView, ConnectionSettings, ConnectorDescriptor, HttpClient};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -31,7 +31,11 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// The default `retention:` (90 days).
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(90 * 24 * 3600);
 
-const TOP_LEVEL_KEYS: &[&str] = &["database", "listen", "api_token", "timezone", "retention", "connections"];
+/// The shortest `api_token:` / `metrics_token:` accepted (a short token is guessed quickly).
+pub const MIN_TOKEN_CHARS: usize = 24;
+
+const TOP_LEVEL_KEYS: &[&str] =
+    &["database", "listen", "api_token", "metrics_token", "timezone", "retention", "connections"];
 
 /// The engine settings and connections of a project.
 pub struct ProjectConfig {
@@ -41,6 +45,8 @@ pub struct ProjectConfig {
     pub listen: SocketAddr,
     /// Bearer token for `/api` and the web page.
     pub api_token: Option<SecretString>,
+    /// Bearer token for `/metrics` (none: `/metrics` is open).
+    pub metrics_token: Option<SecretString>,
     /// Default zone of schedules.
     pub timezone: chrono_tz::Tz,
     /// Runs older than this are pruned.
@@ -55,6 +61,7 @@ impl Default for ProjectConfig {
             database: SecretString::from(DEFAULT_DATABASE),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             api_token: None,
+            metrics_token: None,
             timezone: chrono_tz::UTC,
             retention: DEFAULT_RETENTION,
             connections: BTreeMap::new(),
@@ -68,6 +75,7 @@ impl std::fmt::Debug for ProjectConfig {
             .field("database", &"[redacted]")
             .field("listen", &self.listen)
             .field("api_token", &self.api_token.as_ref().map(|_| "[redacted]"))
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "[redacted]"))
             .field("timezone", &self.timezone)
             .field("retention", &self.retention)
             .field("connections", &self.connections)
@@ -149,11 +157,20 @@ pub fn parse_config(
             Err(_) => sink.error(node.at, format!("`listen` must be HOST:PORT, e.g. 127.0.0.1:8080, not `{listen}`")),
         }
     }
-    if let Some((token, node)) = fields.string(&mut sink, "api_token") {
-        // An empty token (e.g. `${HIREWIRE_API_TOKEN:-}`) means none: the daemon then only listens on loopback.
-        let _ = node;
-        if !token.is_empty() {
-            config.api_token = Some(SecretString::from(token.to_owned()));
+    // An empty token (e.g. `${HIREWIRE_API_TOKEN:-}`) means none: the daemon then only listens on loopback
+    // (`api_token`), or `/metrics` is open (`metrics_token`).
+    for (key, slot) in [("api_token", &mut config.api_token), ("metrics_token", &mut config.metrics_token)] {
+        if let Some((token, node)) = fields.string(&mut sink, key)
+            && !token.is_empty()
+        {
+            // A value whose `${VAR}` could not be expanded is already reported there.
+            let already_reported =
+                sink.diagnostics.iter().any(|d| (d.line, d.column) == (node.at.line, node.at.column));
+            match check_token_strength(key, token) {
+                Ok(()) => *slot = Some(SecretString::from(token.to_owned())),
+                Err(_) if already_reported => {}
+                Err(message) => sink.error(node.at, message),
+            }
         }
     }
     if let Some((tz, node)) = fields.string(&mut sink, "timezone") {
@@ -175,6 +192,20 @@ pub fn parse_config(
         config.connections = parse_connections(&mut sink, connections, registry, &from_env);
     }
     (config, sink.diagnostics)
+}
+
+/// Refuses a token shorter than [`MIN_TOKEN_CHARS`], saying how to make one (never echoing it).
+///
+/// # Errors
+/// The message to show, naming `key` (`api_token`, `metrics_token`, or the variable that set it).
+pub fn check_token_strength(key: &str, token: &str) -> Result<(), String> {
+    let chars = token.chars().count();
+    if chars >= MIN_TOKEN_CHARS {
+        return Ok(());
+    }
+    Err(format!(
+        "`{key}` is too short ({chars} characters; at least {MIN_TOKEN_CHARS}): generate one with `openssl rand -hex 32`"
+    ))
 }
 
 /// Parses an IANA time zone name, with a suggestion when it is close to one.
@@ -216,7 +247,12 @@ fn parse_connections(
             Some(descriptor) => {
                 let subject = format!("connection `{name}` (connector `{connector}`)");
                 let cx = ShapeContext { subject: &subject, noun: "setting", from_env, templates: false };
-                check_node(sink, &rest_node, &descriptor.config, "", &cx)
+                let problems_before = sink.diagnostics.len();
+                let json = check_node(sink, &rest_node, &descriptor.config, "", &cx);
+                if sink.diagnostics.len() == problems_before {
+                    check_connects(sink, descriptor, &subject, &rest_node, &json, name);
+                }
+                json
             }
             None => {
                 let known = registry.iter().map(|d| d.name).collect::<Vec<_>>().join(", ");
@@ -244,4 +280,26 @@ fn parse_connections(
         );
     }
     out
+}
+
+/// Builds the connection once through its connector, as `hirewire run` does, so that `validate` refuses what the
+/// connector refuses (an email that is not one, a URL that is not one), at the setting at fault.
+fn check_connects(
+    sink: &mut Sink,
+    descriptor: &ConnectorDescriptor,
+    subject: &str,
+    settings: &Node,
+    json: &Value,
+    name: &str,
+) {
+    let built = (descriptor.connect)(ConnectionSettings {
+        name: name.to_owned(),
+        config: json.clone(),
+        http: HttpClient::default(),
+        cluster: ClusterView::default(),
+    });
+    if let Err(e) = built {
+        let at = e.field.split('.').try_fold(settings, |node, key| node.get(key)).map_or(settings.at, |node| node.at);
+        sink.error(at, format!("{subject}: `{}` {}", e.field, e.message));
+    }
 }

@@ -1,8 +1,9 @@
-//! The live connections of a project, built once from `hirewire.yaml` through
-//! each connector's descriptor and shared by every recipe that names them.
+//! The live connections of a project, built from `hirewire.yaml` through each connector's descriptor and
+//! shared by every recipe that names them. Every clone sees the same set: a reload that rebuilds the connections
+//! (a rotated webhook secret or credential) swaps them for all at once.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use hirewire_sdk::{ClusterView, Connection, ConnectionSettings, ConnectorDescriptor, HttpClient};
 
@@ -15,15 +16,17 @@ pub struct LiveConnection {
     pub connection: Arc<dyn Connection>,
 }
 
+type ByName = BTreeMap<String, LiveConnection>;
+
 /// All live connections, by name.
 #[derive(Clone, Default)]
 pub struct Connections {
-    by_name: BTreeMap<String, LiveConnection>,
+    by_name: Arc<RwLock<Arc<ByName>>>,
 }
 
 impl std::fmt::Debug for Connections {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.by_name.keys()).finish()
+        f.debug_list().entries(self.current().keys()).finish()
     }
 }
 
@@ -77,22 +80,37 @@ impl Connections {
             .map_err(|e| ConnectionError { connection: name.to_owned(), message: e.to_string() })?;
             by_name.insert(name.to_owned(), LiveConnection { connector: connector.to_owned(), connection });
         }
-        Ok(Self { by_name })
+        Ok(Self { by_name: Arc::new(RwLock::new(Arc::new(by_name))) })
     }
 
-    /// The connection called `name`.
+    fn current(&self) -> Arc<ByName> {
+        self.by_name.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The connection called `name`, as it is now.
     #[must_use]
-    pub fn get(&self, name: &str) -> Option<&LiveConnection> {
-        self.by_name.get(name)
+    pub fn get(&self, name: &str) -> Option<LiveConnection> {
+        self.current().get(name).cloned()
     }
 
     /// Connection names.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.by_name.keys().map(String::as_str)
+    #[must_use]
+    pub fn names(&self) -> Vec<String> {
+        self.current().keys().cloned().collect()
     }
 
-    /// Adds or replaces one connection (tests and recipe tests).
+    /// Adds or replaces one connection (tests and recipe tests), for every clone.
     pub fn insert(&mut self, name: &str, connector: &str, connection: Arc<dyn Connection>) {
-        self.by_name.insert(name.to_owned(), LiveConnection { connector: connector.to_owned(), connection });
+        let mut by_name = self.by_name.write().unwrap_or_else(PoisonError::into_inner);
+        let mut next = ByName::clone(&by_name);
+        next.insert(name.to_owned(), LiveConnection { connector: connector.to_owned(), connection });
+        *by_name = Arc::new(next);
+    }
+
+    /// Replaces every connection with those of `rebuilt`, for every clone at once (runs already holding a
+    /// connection finish with it).
+    pub fn replace_all(&self, rebuilt: &Self) {
+        let next = rebuilt.current();
+        *self.by_name.write().unwrap_or_else(PoisonError::into_inner) = next;
     }
 }

@@ -19,18 +19,19 @@ use tokio::sync::watch;
 
 use crate::api::{AppState, app};
 use crate::connections::Connections;
+use crate::credentials::{Credentials, effective_api_token};
 use crate::executor::Executor;
 use crate::maintenance::{Maintenance, refresh_cluster_view};
 use crate::notify::Wakeup;
 use crate::recipe_book::RecipeBook;
-use crate::reload::watch_for_reloads;
+use crate::reload::{ReloadTargets, watch_for_reloads};
+use crate::serve::{ServeLimits, serve};
 use crate::trigger_scheduler::TriggerScheduler;
 use crate::worker::{WorkerOptions, run_workers};
 
 /// Overrides `listen:` (e.g. `0.0.0.0:8080` in a container).
 pub const LISTEN_VAR: &str = "HIREWIRE_LISTEN";
-/// Overrides `api_token:`.
-pub const API_TOKEN_VAR: &str = "HIREWIRE_API_TOKEN";
+pub use crate::credentials::API_TOKEN_VAR;
 
 /// Daemon settings that are not in `hirewire.yaml`.
 #[derive(Debug, Clone)]
@@ -51,6 +52,8 @@ pub struct DaemonOptions {
     /// Variables that take precedence over the process environment when
     /// expanding `${VAR}` in `hirewire.yaml` (the demo points connections at its sandbox).
     pub env_overrides: std::collections::BTreeMap<String, String>,
+    /// The HTTP listener's header deadline and connection cap.
+    pub serve_limits: ServeLimits,
 }
 
 impl DaemonOptions {
@@ -65,6 +68,7 @@ impl DaemonOptions {
             listen: None,
             install_metrics: true,
             env_overrides: std::collections::BTreeMap::new(),
+            serve_limits: ServeLimits::default(),
         }
     }
 }
@@ -106,12 +110,7 @@ impl Daemon {
         store.upsert_node(&node).await.context("registering this node")?;
         refresh_cluster_view(&store, &cluster).await;
 
-        let api_token = std::env::var(API_TOKEN_VAR)
-            .ok()
-            .filter(|t| !t.is_empty())
-            .map(secrecy::SecretString::from)
-            .or(project.config.api_token.clone())
-            .map(Arc::new);
+        let api_token = effective_api_token(&project.config)?;
         let listen = options
             .listen
             .or_else(|| std::env::var(LISTEN_VAR).ok().and_then(|s| s.parse().ok()))
@@ -125,6 +124,7 @@ impl Daemon {
         } else {
             None
         };
+        let credentials = Arc::new(Credentials::new(api_token, project.config.metrics_token.clone()));
         let recipes_loaded = Arc::new(AtomicBool::new(true));
         let state = AppState {
             store: store.clone(),
@@ -132,7 +132,7 @@ impl Daemon {
             connections: connections.clone(),
             expr: expr.clone(),
             wake: wake.clone(),
-            api_token,
+            credentials: credentials.clone(),
             recipes_loaded: recipes_loaded.clone(),
             metrics,
             node: node.clone(),
@@ -143,16 +143,7 @@ impl Daemon {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut tasks = tokio::task::JoinSet::new();
 
-        let mut server_shutdown = shutdown_rx.clone();
-        let router = app(state);
-        tasks.spawn(async move {
-            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-                let _ = server_shutdown.wait_for(|stop| *stop).await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "HTTP server stopped");
-            }
-        });
+        tasks.spawn(serve(listener, app(state), options.serve_limits, shutdown_rx.clone()));
         let executor = Executor {
             store: store.clone(),
             expr: expr.clone(),
@@ -173,16 +164,22 @@ impl Daemon {
             poll_lease: options.poll_lease,
         };
         tasks.spawn(scheduler.run(options.scheduler_tick, shutdown_rx.clone()));
+        let reload = ReloadTargets {
+            dir: options.dir.clone(),
+            registry,
+            env_overrides: options.env_overrides.clone(),
+            store: store.clone(),
+            book: recipes,
+            connections,
+            credentials,
+            http,
+            cluster: cluster.clone(),
+            started_database: project.config.database.clone(),
+            started_listen: project.config.listen,
+        };
         Maintenance { store: store.clone(), node, cluster, retention: project.config.retention, wake }
             .spawn(&mut tasks, &shutdown_rx);
-        tasks.spawn(watch_for_reloads(
-            options.dir.clone(),
-            registry,
-            options.env_overrides.clone(),
-            store.clone(),
-            recipes,
-            shutdown_rx,
-        ));
+        tasks.spawn(watch_for_reloads(reload, shutdown_rx));
         tracing::info!(%addr, "hirewire is running");
         Ok(Self { addr, store, shutdown, tasks })
     }

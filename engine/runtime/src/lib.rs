@@ -2,7 +2,9 @@
 //! webhooks, hot reload and the HTTP API.
 
 pub mod api;
+pub mod auth_limit;
 pub mod connections;
+pub mod credentials;
 pub mod daemon;
 pub mod executor;
 pub mod intake;
@@ -14,6 +16,7 @@ pub mod recipe_book;
 pub mod recipe_test;
 pub mod reload;
 pub mod sandbox;
+pub mod serve;
 pub mod trigger_scheduler;
 pub mod web;
 pub mod worker;

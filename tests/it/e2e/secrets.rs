@@ -31,7 +31,7 @@ const SECRETS: [(&str, &str); 11] = [
     ("PERSONIO_CLIENT_SECRET", "papi-secret-Ux6Dg2Mo5h"),
     ("SLACK_BOT_TOKEN", "xoxb-slack-Vk3Ri9Ta7w"),
     ("PEOPLE_API_TOKEN", "people-token-Ye8Hc1Nb4z"),
-    ("HIREWIRE_API_TOKEN", "hw-api-Gs5Xp2Lk9d"),
+    ("HIREWIRE_API_TOKEN", "hw-api-Gs5Xp2Lk9dQw4Er7Ty1U"),
 ];
 
 fn secret(var: &str) -> &'static str {

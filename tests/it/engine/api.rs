@@ -13,7 +13,7 @@ use serde_json::json;
 use super::{bucket, memory_connection, on_both_databases};
 use crate::web::app::{AppHarness, bearer};
 
-const TOKEN: &str = "api-token-0123456789";
+const TOKEN: &str = "api-token-0123456789abcdef";
 
 async fn api_lists_shows_and_retries_without_doubling(db: Db) {
     let bucket = bucket("api");

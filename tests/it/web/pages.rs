@@ -25,7 +25,7 @@ async fn log_in(app: &AppHarness, name: &str) -> String {
     assert_eq!(response.status, StatusCode::SEE_OTHER);
     assert_eq!(response.header(LOCATION), "/runs");
     let set_cookie = response.header(SET_COOKIE).to_owned();
-    assert!(set_cookie.starts_with("hirewire_session=v1."), "{set_cookie}");
+    assert!(set_cookie.starts_with("hirewire_session=v2."), "{set_cookie}");
     for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(set_cookie.contains(attribute), "{set_cookie} lacks {attribute}");
     }

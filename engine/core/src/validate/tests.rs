@@ -276,7 +276,7 @@ fn database_url_env_overrides_and_secrets_stay_hidden() {
     use secrecy::ExposeSecret;
     let lookup = |name: &str| match name {
         "HIREWIRE_DATABASE_URL" => Some("postgres://u:pw-s3cret@db/hw".to_owned()),
-        "TOKEN" => Some("api-s3cret".to_owned()),
+        "TOKEN" => Some("api-s3cret-0123456789abcdef".to_owned()),
         _ => None,
     };
     let (parsed, diagnostics) = parse_config(
@@ -287,7 +287,10 @@ fn database_url_env_overrides_and_secrets_stay_hidden() {
     );
     assert_eq!(diagnostics, vec![]);
     assert_eq!(parsed.database.expose_secret(), "postgres://u:pw-s3cret@db/hw");
-    assert_eq!(parsed.api_token.as_ref().map(|t| t.expose_secret().to_owned()), Some("api-s3cret".into()));
+    assert_eq!(
+        parsed.api_token.as_ref().map(|t| t.expose_secret().to_owned()),
+        Some("api-s3cret-0123456789abcdef".into())
+    );
     let debug = format!("{parsed:?}");
     assert!(!debug.contains("s3cret"), "{debug}");
     let (defaults, _) = parse_config(Path::new("hirewire.yaml"), "", &registry(), &|_: &str| None);

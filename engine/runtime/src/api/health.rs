@@ -1,12 +1,13 @@
-//! `/healthz`, `/readyz` (database reachable, recipes loaded) and `/metrics`.
+//! `/healthz`, `/readyz` (database reachable, recipes loaded) and `/metrics` (behind `metrics_token:` when set).
 
 use std::sync::atomic::Ordering;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use super::auth::bearer_of;
 use crate::metric_definitions::QUEUE_DEPTH;
 
 /// The process is up.
@@ -25,13 +26,18 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text exposition; with `metrics_token:` only for `Authorization: Bearer <metrics_token>`.
+pub async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+    let credentials = state.credentials.current();
+    if credentials.requires_metrics_token() && !credentials.metrics_token_matches(bearer_of(&request)) {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "missing or wrong metrics token")
+            .into_response();
+    }
     let Some(handle) = &state.metrics else {
-        return (StatusCode::NOT_FOUND, String::new());
+        return (StatusCode::NOT_FOUND, String::new()).into_response();
     };
     if let Ok(depth) = state.store.queue_depth().await {
         metrics::gauge!(QUEUE_DEPTH).set(f64::from(u32::try_from(depth).unwrap_or(u32::MAX)));
     }
-    (StatusCode::OK, handle.render())
+    (StatusCode::OK, handle.render()).into_response()
 }

@@ -18,9 +18,9 @@ use axum::routing::{get, post};
 use hirewire_core::expr::ExprEngine;
 use hirewire_store::Store;
 use metrics_exporter_prometheus::PrometheusHandle;
-use secrecy::SecretString;
 
 use crate::connections::Connections;
+use crate::credentials::Credentials;
 use crate::notify::Wakeup;
 use crate::recipe_book::RecipeBook;
 
@@ -40,8 +40,9 @@ pub struct AppState {
     pub expr: Arc<ExprEngine>,
     /// Wakes the workers when runs were recorded.
     pub wake: Wakeup,
-    /// Bearer token for `/api` (none: the daemon listens on loopback only).
-    pub api_token: Option<Arc<SecretString>>,
+    /// The api token (none: the daemon listens on loopback only), the metrics token and the session key, as
+    /// they are now (hot reload swaps them).
+    pub credentials: Arc<Credentials>,
     /// Whether recipes are loaded (for `/readyz`).
     pub recipes_loaded: Arc<AtomicBool>,
     /// Prometheus exporter, when installed.

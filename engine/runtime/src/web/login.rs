@@ -4,14 +4,15 @@ use std::time::Duration;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
 use super::WebState;
 use super::layout::{Section, html_response, page};
-use super::session::{clean_label, local_path, now_unix, same_origin, session_cookie};
+use super::session::{SESSION_COOKIE, clean_label, cookie_value, local_path, now_unix, same_origin, session_cookie};
+use crate::auth_limit::{client_ip, retry_after_header};
 
 /// A wrong token costs this long (slows guessing).
 const WRONG_TOKEN_DELAY: Duration = Duration::from_millis(300);
@@ -60,8 +61,14 @@ pub async fn login_form(State(web): State<WebState>, Query(query): Query<LoginQu
     login_page(StatusCode::OK, &local_path(query.next.as_deref()), None)
 }
 
-/// `POST /login`: a right token sets the session cookie and goes on to `next`.
-pub async fn log_in(State(web): State<WebState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Response {
+/// `POST /login`: a right token sets the session cookie and goes on to `next`. A client with too many wrong
+/// tokens in a row is answered 429 with `Retry-After`, its token not even compared.
+pub async fn log_in(
+    State(web): State<WebState>,
+    headers: HeaderMap,
+    extensions: Extensions,
+    Form(form): Form<LoginForm>,
+) -> Response {
     let next = local_path(Some(&form.next));
     if !web.keys.requires_login() {
         return Redirect::to(&next).into_response();
@@ -69,9 +76,18 @@ pub async fn log_in(State(web): State<WebState>, headers: HeaderMap, Form(form):
     if !same_origin(&headers) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
+    let client = client_ip(&extensions);
+    if let Some(wait) = web.keys.failures().retry_after(client) {
+        tracing::warn!(%client, "web login refused: too many wrong tokens");
+        let mut response = login_page(StatusCode::TOO_MANY_REQUESTS, &next, Some("Too many wrong tokens; wait."));
+        let (name, value) = retry_after_header(wait);
+        response.headers_mut().insert(name, value);
+        return response;
+    }
     if !web.keys.token_matches(&form.token) {
+        web.keys.failures().record_failure(client);
         tokio::time::sleep(WRONG_TOKEN_DELAY).await;
-        tracing::warn!("web login with a wrong token");
+        tracing::warn!(%client, "web login with a wrong token");
         return login_page(StatusCode::UNAUTHORIZED, &next, Some("That is not the api token."));
     }
     let label = clean_label(&form.name);
@@ -83,8 +99,11 @@ pub async fn log_in(State(web): State<WebState>, headers: HeaderMap, Form(form):
     response
 }
 
-/// `POST /logout`: clears the session cookie.
-pub async fn log_out(headers: HeaderMap) -> Response {
+/// `POST /logout`: ends the session (its cookie is refused from now on, even if kept) and clears the cookie.
+pub async fn log_out(State(web): State<WebState>, headers: HeaderMap) -> Response {
+    if let Some(value) = cookie_value(&headers, SESSION_COOKIE) {
+        web.keys.end_session(value, now_unix());
+    }
     let mut response = Redirect::to("/login").into_response();
     if let Ok(cookie) = session_cookie(None, &headers).parse() {
         response.headers_mut().insert(header::SET_COOKIE, cookie);

@@ -34,7 +34,7 @@ pub struct WebState {
 
 /// The web page's routes, to merge into the daemon's router.
 pub fn web_routes(state: AppState) -> Router<AppState> {
-    let web = WebState { keys: Arc::new(WebKeys::new(state.api_token.clone())), app: state };
+    let web = WebState { keys: Arc::new(WebKeys::new(state.credentials.clone())), app: state };
     let pages = Router::new()
         .route("/", get(recipes::recipes_page))
         .route("/runs", get(runs::runs_page))

@@ -2,6 +2,7 @@
 //! the retry form, and the middleware that keeps the pages behind the api token.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -10,13 +11,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use rand::RngCore;
-use secrecy::{ExposeSecret, SecretString};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use super::WebState;
+use crate::auth_limit::{FailedAuthLimiter, client_ip, retry_after_header};
+use crate::credentials::{Credentials, mac_of};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "hirewire_session";
@@ -25,19 +25,15 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 /// Longest session label (the "your name" field of the login form).
 pub const MAX_LABEL_CHARS: usize = 64;
 
-type HmacSha256 = Hmac<Sha256>;
-
-/// The key that signs sessions and CSRF tokens. With an api token it is derived from the token (so every node
-/// behind a load balancer agrees and rotating the token ends every session); without one it is random per
-/// process.
+/// Signs sessions and CSRF tokens with the key of the credentials in effect (derived from the api token, so
+/// rotating the token ends every session), and ends sessions on logout.
 pub struct WebKeys {
-    key: [u8; 32],
-    token: Option<std::sync::Arc<SecretString>>,
+    credentials: Arc<Credentials>,
 }
 
 impl fmt::Debug for WebKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebKeys").field("token_configured", &self.token.is_some()).finish_non_exhaustive()
+        f.debug_struct("WebKeys").field("credentials", &self.credentials).finish()
     }
 }
 
@@ -61,78 +57,95 @@ impl Viewer {
     }
 }
 
-fn mac_of(key: &[u8], parts: &[&str]) -> HmacSha256 {
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
-    for part in parts {
-        mac.update(part.as_bytes());
-        mac.update(b"\x1f");
+/// The parts of a signed session cookie value `v2.<expires>.<id>.<label>.<mac>`.
+struct SessionParts<'a> {
+    expires: &'a str,
+    id: &'a str,
+    label: &'a str,
+    mac: &'a str,
+}
+
+impl<'a> SessionParts<'a> {
+    fn parse(value: &'a str) -> Option<Self> {
+        let mut parts = value.split('.');
+        let (Some("v2"), Some(expires), Some(id), Some(label), Some(mac), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        Some(Self { expires, id, label, mac })
     }
-    mac
 }
 
 impl WebKeys {
-    /// Keys for a daemon with (or without) an api token.
+    /// Keys over the daemon's live credentials.
     #[must_use]
-    pub fn new(token: Option<std::sync::Arc<SecretString>>) -> Self {
-        let key = match &token {
-            Some(token) => {
-                let digest = mac_of(token.expose_secret().as_bytes(), &["hirewire web session key v1"]).finalize();
-                let mut key = [0_u8; 32];
-                key.copy_from_slice(&digest.into_bytes());
-                key
-            }
-            None => {
-                let mut key = [0_u8; 32];
-                rand::rng().fill_bytes(&mut key);
-                key
-            }
-        };
-        Self { key, token }
+    pub fn new(credentials: Arc<Credentials>) -> Self {
+        Self { credentials }
     }
 
     /// Whether the pages need a login.
     #[must_use]
     pub fn requires_login(&self) -> bool {
-        self.token.is_some()
+        self.credentials.current().requires_api_token()
     }
 
     /// Whether `presented` is the api token (constant time).
     #[must_use]
     pub fn token_matches(&self, presented: &str) -> bool {
-        self.token.as_ref().is_some_and(|t| bool::from(presented.as_bytes().ct_eq(t.expose_secret().as_bytes())))
+        self.credentials.current().api_token_matches(presented)
+    }
+
+    /// The limit on failed authentication per client.
+    #[must_use]
+    pub fn failures(&self) -> &FailedAuthLimiter {
+        &self.credentials.failures
     }
 
     fn sign(&self, parts: &[&str]) -> String {
-        hex::encode(mac_of(&self.key, parts).finalize().into_bytes())
+        hex::encode(mac_of(self.credentials.current().session_key(), parts).finalize().into_bytes())
     }
 
     fn verify(&self, parts: &[&str], presented_hex: &str) -> bool {
-        hex::decode(presented_hex).is_ok_and(|bytes| mac_of(&self.key, parts).verify_slice(&bytes).is_ok())
+        let key = *self.credentials.current().session_key();
+        hex::decode(presented_hex).is_ok_and(|bytes| mac_of(&key, parts).verify_slice(&bytes).is_ok())
     }
 
-    /// A session cookie value that expires `SESSION_LIFETIME` after `now_unix`, carrying `label`.
+    /// A new session cookie value (a random session id) that expires `SESSION_LIFETIME` after `now_unix`,
+    /// carrying `label`.
     #[must_use]
     pub fn issue_session(&self, label: Option<&str>, now_unix: i64) -> String {
         let expires = (now_unix + i64::try_from(SESSION_LIFETIME.as_secs()).unwrap_or(i64::MAX)).to_string();
+        let mut id = [0_u8; 16];
+        rand::rng().fill_bytes(&mut id);
+        let id = hex::encode(id);
         let label = URL_SAFE_NO_PAD.encode(label.unwrap_or_default());
-        let mac = self.sign(&["session", &expires, &label]);
-        format!("v1.{expires}.{label}.{mac}")
+        let mac = self.sign(&["session", &expires, &id, &label]);
+        format!("v2.{expires}.{id}.{label}.{mac}")
     }
 
-    /// The viewer of a valid, unexpired session cookie value.
-    #[must_use]
-    pub fn check_session(&self, value: &str, now_unix: i64) -> Option<Viewer> {
-        let mut parts = value.split('.');
-        let (Some("v1"), Some(expires), Some(label), Some(mac), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return None;
-        };
-        if !self.verify(&["session", expires, label], mac) || expires.parse::<i64>().ok()? <= now_unix {
+    fn valid_session<'a>(&self, value: &'a str, now_unix: i64) -> Option<(SessionParts<'a>, i64)> {
+        let parts = SessionParts::parse(value)?;
+        if !self.verify(&["session", parts.expires, parts.id, parts.label], parts.mac) {
             return None;
         }
-        let label = String::from_utf8(URL_SAFE_NO_PAD.decode(label).ok()?).ok()?;
+        let expires = parts.expires.parse::<i64>().ok()?;
+        (expires > now_unix && !self.credentials.session_ended(parts.id)).then_some((parts, expires))
+    }
+
+    /// The viewer of a valid, unexpired session cookie value that was not logged out.
+    #[must_use]
+    pub fn check_session(&self, value: &str, now_unix: i64) -> Option<Viewer> {
+        let (parts, _) = self.valid_session(value, now_unix)?;
+        let label = String::from_utf8(URL_SAFE_NO_PAD.decode(parts.label).ok()?).ok()?;
         Some(Viewer { session: value.to_owned(), label: (!label.is_empty()).then_some(label) })
+    }
+
+    /// Ends the session of a valid cookie value (logout): the cookie is refused from now on.
+    pub fn end_session(&self, value: &str, now_unix: i64) {
+        if let Some((parts, expires)) = self.valid_session(value, now_unix) {
+            self.credentials.end_session(parts.id, expires, now_unix);
+        }
     }
 
     /// The CSRF token of the retry form of `run_id` for `viewer`.
@@ -223,11 +236,20 @@ pub fn viewer_of(keys: &WebKeys, headers: &HeaderMap) -> Option<Viewer> {
     keys.token_matches(bearer).then(|| Viewer { session: String::new(), label: Some("api".to_owned()) })
 }
 
-/// A safe place to go back to after login: a local path, never another site.
+/// A safe place to go back to after login: an absolute path on this site (`/` then not `/` or `\\`), of
+/// printable ASCII only (no control character, no space, nothing a browser would strip or turn into another
+/// host, nothing that cannot go into `Location`); anything else goes to `/`.
 #[must_use]
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && path.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            path.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -239,7 +261,16 @@ pub async fn require_viewer(State(web): State<WebState>, mut request: Request, n
     if request.method() != Method::GET && request.method() != Method::HEAD && !same_origin(headers) {
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
-    match viewer_of(&web.keys, headers) {
+    let client = client_ip(request.extensions());
+    let presents_bearer = headers.contains_key(header::AUTHORIZATION);
+    if presents_bearer && let Some(wait) = web.keys.failures().retry_after(client) {
+        return (StatusCode::TOO_MANY_REQUESTS, [retry_after_header(wait)], "too many failed attempts").into_response();
+    }
+    let viewer = viewer_of(&web.keys, headers);
+    if viewer.is_none() && presents_bearer && web.keys.requires_login() {
+        web.keys.failures().record_failure(client);
+    }
+    match viewer {
         Some(viewer) => {
             request.extensions_mut().insert(viewer);
             next.run(request).await
@@ -274,26 +305,47 @@ mod tests {
     use std::sync::Arc;
 
     use axum::http::HeaderValue;
+    use secrecy::SecretString;
 
     use super::*;
 
+    const TOKEN: &str = "tok-1234567890abcdefghij";
+
+    fn credentials(token: &str) -> Arc<Credentials> {
+        Arc::new(Credentials::new(Some(SecretString::from(token.to_owned())), None))
+    }
+
     fn keys() -> WebKeys {
-        WebKeys::new(Some(Arc::new(SecretString::from("tok-123456"))))
+        WebKeys::new(credentials(TOKEN))
     }
 
     #[test]
     fn sessions_verify_expire_and_resist_tampering() {
         let keys = keys();
         let value = keys.issue_session(Some("Ada"), 1_000);
-        assert!(!value.contains("tok-123456"));
+        assert!(!value.contains(TOKEN));
         let viewer = keys.check_session(&value, 1_001).expect("valid");
         assert_eq!(viewer.label.as_deref(), Some("Ada"));
         assert_eq!(viewer.requested_by(), "web:Ada");
         assert!(keys.check_session(&value, 1_000 + 12 * 3600).is_none(), "expired");
         let forged = value.replace(&URL_SAFE_NO_PAD.encode("Ada"), &URL_SAFE_NO_PAD.encode("Eve"));
         assert!(keys.check_session(&forged, 1_001).is_none(), "label is signed");
-        let other = WebKeys::new(Some(Arc::new(SecretString::from("other-token"))));
+        let other = WebKeys::new(credentials("other-token-1234567890abc"));
         assert!(other.check_session(&value, 1_001).is_none(), "a new token ends old sessions");
+    }
+
+    #[test]
+    fn logout_and_token_rotation_end_a_session() {
+        let credentials = credentials(TOKEN);
+        let keys = WebKeys::new(credentials.clone());
+        let (kept, ended) = (keys.issue_session(Some("Ada"), 1_000), keys.issue_session(Some("Ada"), 1_000));
+        assert_ne!(kept, ended, "each login is its own session");
+        keys.end_session(&ended, 1_001);
+        assert!(keys.check_session(&ended, 1_002).is_none(), "logged out");
+        assert!(keys.check_session(&kept, 1_002).is_some(), "the other session stays");
+        credentials.replace(Some(SecretString::from("rotated-token-1234567890ab")), None);
+        assert!(keys.check_session(&kept, 1_002).is_none(), "rotating the api token ends every session");
+        assert!(keys.token_matches("rotated-token-1234567890ab") && !keys.token_matches(TOKEN));
     }
 
     #[test]
@@ -329,10 +381,16 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
+        for hostile in ["/\t/evil.example", "/\t\t/evil.example", "/x\r\nSet-Cookie: a=b", "/\n", "/ /evil", "/\u{7f}"]
+        {
+            assert_eq!(local_path(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(local_path(Some("javascript:alert(1)")), "/");
+        assert_eq!(local_path(Some("/runs/%09x")), "/runs/%09x", "percent-encoded stays a path");
     }
 
     #[test]
     fn debug_output_hides_the_token() {
-        assert!(!format!("{:?}", keys()).contains("tok-123456"));
+        assert!(!format!("{:?}", keys()).contains(TOKEN));
     }
 }
