@@ -1,6 +1,6 @@
 //! BambooHR: creates, updates and finds employees (REST API v1, Basic auth with an API key).
 //!
-//! API facts: `reference/hr-connectors.md` §2. Creating answers 201 with an
+//! API facts: `docs/api-facts/hr-connectors.md` section 2. Creating answers 201 with an
 //! empty body and the id in `Location`; updating is a POST; there is no email
 //! filter, so lookups read the directory; list fields must match options (409).
 

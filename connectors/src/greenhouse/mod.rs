@@ -1,6 +1,6 @@
 //! Greenhouse Recruiting (Harvest API v3): OAuth client credentials or an API key,
 //! cursor pagination, the shared rate budget, triggers by webhook and by poll, actions,
-//! and the sandbox fake. Facts: `reference/greenhouse-api.md`.
+//! and the sandbox fake. Facts: `docs/api-facts/greenhouse.md`.
 //!
 //! Choices where the reference is UNCONFIRMED (the fake is configurable for each):
 //! the token answer's `expires_at` or `expires_in` (both read; 1 h assumed otherwise);

@@ -1,6 +1,6 @@
 //! HiBob (Bob): creates, updates and finds employees (REST API v1, service-user Basic auth).
 //!
-//! API facts: `reference/hr-connectors.md` §3. `work.site` and
+//! API facts: `docs/api-facts/hr-connectors.md` section 3. `work.site` and
 //! `work.startDate` are required; search takes one filter and does not page;
 //! PUT acts as a patch and answers 304 when nothing changes; a new service
 //! user gets 403 until it is in a permission group; reads lag writes.

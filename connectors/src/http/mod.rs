@@ -1,7 +1,7 @@
 //! HTTP: calls any HTTP API with the connection's base URL and auth (none,
 //! basic, bearer, header, query, OAuth2 client credentials).
 //!
-//! Facts: `reference/hr-connectors.md` §6 (Workato's and n8n's HTTP actions).
+//! Facts: `docs/api-facts/hr-connectors.md` section 6 (Workato's and n8n's HTTP actions).
 //! Retries within a step only on idempotent methods unless asked; auth goes
 //! only to the base URL's origin.
 

@@ -1,6 +1,6 @@
 //! Personio: creates, updates and finds employees (API v1 with a `/v1/auth` token).
 //!
-//! API facts: `reference/hr-connectors.md` §4. Answers are `{success, data}`
+//! API facts: `docs/api-facts/hr-connectors.md` section 4. Answers are `{success, data}`
 //! envelopes, errors 422 `{success:false, error{code,message}}`; email is
 //! immutable; attributes come as `{label, value, type, universal_id}`.
 

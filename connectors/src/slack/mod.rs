@@ -1,7 +1,7 @@
 //! Slack: posts messages to channels or, by email, to people (Web API
 //! `chat.postMessage` with a bot token, or an incoming webhook).
 //!
-//! API facts: `reference/hr-connectors.md` §5. App errors arrive as HTTP 200
+//! API facts: `docs/api-facts/hr-connectors.md` section 5. App errors arrive as HTTP 200
 //! with `ok:false`; bursts over about one message a second per channel get
 //! 429 with `Retry-After`; incoming webhooks answer plain text.
 

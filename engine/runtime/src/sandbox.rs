@@ -1,5 +1,5 @@
 //! The sandbox: every connector's fake mounted under `/<connector>` on one
-//! router (SPEC 8), served by `hirewire sandbox` and used by the demo, the
+//! router (docs/contract.md section 8), served by `hirewire sandbox` and used by the demo, the
 //! tests and the benchmarks.
 
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! `hirewire sandbox` under `/<connector>`. This module holds what all fakes
 //! share: their descriptor, options, fault injection and a test server.
 //!
-//! Fault injection (SPEC 8) is the same for every fake: `POST
+//! Fault injection (docs/contract.md section 8) is the same for every fake: `POST
 //! /<connector>/_control/faults` with a [`FaultRule`] makes the next `count`
 //! requests under `path_prefix` (or every such request for `for_ms`
 //! milliseconds from when the rule is added, an outage) answer `status` (with
