@@ -43,8 +43,8 @@ impl BambooHrConnection {
 
 #[async_trait]
 impl Connection for BambooHrConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        actions::run_action(&self.client, action, input).await
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -70,7 +70,7 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<BambooHrConfig>(),
         config_example: json!({"company_domain": "acme", "api_key": "${BAMBOOHR_API_KEY}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
         fake: Some(FakeDescriptor { router: fake::router }),
     }

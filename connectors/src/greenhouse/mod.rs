@@ -42,7 +42,7 @@ pub fn descriptor() -> ConnectorDescriptor {
             "webhook_secret": "${GREENHOUSE_WEBHOOK_SECRET}"
         }),
         triggers: triggers::descriptors(),
-        actions: actions::descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect: connection::connect,
         fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
     }

@@ -15,14 +15,12 @@ mod tests;
 
 use std::sync::Arc;
 
-use hirewire_sdk::connection::{parse_input, to_output};
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor, Shape,
 };
 use serde_json::{Value, json};
 
-use self::actions::RequestInput;
 use self::client::HttpRequestClient;
 use self::config::HttpConfig;
 
@@ -45,14 +43,8 @@ impl HttpConnection {
 
 #[async_trait]
 impl Connection for HttpConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        match action {
-            "request" => {
-                let input: RequestInput = parse_input(input)?;
-                to_output(&self.client.request(&input).await?)
-            }
-            other => Err(ActionError::permanent(format!("http has no action `{other}`"))),
-        }
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 }
 
@@ -69,7 +61,7 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<HttpConfig>(),
         config_example: json!({"base_url": "https://people.acme.example/api", "auth": {"bearer": "${PEOPLE_API_TOKEN}"}}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
         fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
     }

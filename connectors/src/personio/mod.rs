@@ -42,8 +42,8 @@ impl PersonioConnection {
 
 #[async_trait]
 impl Connection for PersonioConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        actions::run_action(&self.client, action, input).await
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -69,7 +69,7 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<PersonioConfig>(),
         config_example: json!({"client_id": "${PERSONIO_CLIENT_ID}", "client_secret": "${PERSONIO_CLIENT_SECRET}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
         fake: Some(FakeDescriptor { router: fake::router }),
     }

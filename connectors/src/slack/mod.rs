@@ -14,7 +14,6 @@ mod tests;
 
 use std::sync::Arc;
 
-use hirewire_sdk::connection::{parse_input, to_output};
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
@@ -22,7 +21,6 @@ use hirewire_sdk::{
 };
 use serde_json::{Value, json};
 
-use self::actions::PostMessageInput;
 use self::client::SlackClient;
 use self::config::SlackConfig;
 
@@ -45,14 +43,8 @@ impl SlackConnection {
 
 #[async_trait]
 impl Connection for SlackConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        match action {
-            "post_message" => {
-                let input: PostMessageInput = parse_input(input)?;
-                to_output(&self.client.post_message(&input).await?)
-            }
-            other => Err(ActionError::permanent(format!("slack has no action `{other}`"))),
-        }
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -78,7 +70,7 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<SlackConfig>(),
         config_example: json!({"token": "${SLACK_BOT_TOKEN}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
         fake: Some(FakeDescriptor { router: fake::router }),
     }

@@ -3,16 +3,19 @@
 //! A connector is one folder under `connectors/src/<name>/` that exposes
 //! `pub fn descriptor() -> ConnectorDescriptor`. The descriptor documents the
 //! connector (configuration, triggers, actions with their input and output
-//! [`Shape`]s, examples) and knows how to build a live [`Connection`] from a
-//! connection's settings in `hirewire.yaml`, and how to serve its sandbox fake.
+//! [`Shape`]s, examples; each action declared once as an [`Action`]) and knows
+//! how to build a live [`Connection`] from a connection's settings in
+//! `hirewire.yaml`, and how to serve its sandbox fake.
 //!
 //! The engine never looks inside a connector, and a connector never sees the
 //! engine: everything they exchange is in this crate.
 
+pub mod action;
 pub mod cluster;
 pub mod connection;
 pub mod connection_config;
 pub mod descriptor;
+pub mod employee;
 pub mod error;
 pub mod fake;
 pub mod fake_log;
@@ -24,6 +27,7 @@ pub mod token_cache;
 pub mod upsert;
 pub mod webhook;
 
+pub use action::{Action, ActionList, AnyAction};
 pub use cluster::ClusterView;
 pub use connection::{
     ActionContext, CheckItem, Connection, ConnectionSettings, PollBatch, PollRequest, TriggerEvent, WebhookEvent,
