@@ -16,6 +16,7 @@ pub mod client;
 pub mod config;
 pub mod connection;
 pub mod enrichment;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 pub mod loaders;
 pub mod models;
@@ -44,7 +45,8 @@ pub fn descriptor() -> ConnectorDescriptor {
         triggers: triggers::descriptors(),
         actions: actions::ACTIONS.descriptors(),
         connect: connection::connect,
-        fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }
 

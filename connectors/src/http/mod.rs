@@ -9,6 +9,7 @@ pub mod actions;
 pub mod auth;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 #[cfg(test)]
 mod tests;
@@ -63,6 +64,7 @@ pub fn descriptor() -> ConnectorDescriptor {
         triggers: Vec::new(),
         actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 #[cfg(test)]
 mod tests;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
-    FakeDescriptor, Shape,
+    Shape,
 };
 use serde_json::{Value, json};
 
@@ -71,6 +72,7 @@ pub fn descriptor() -> ConnectorDescriptor {
         triggers: Vec::new(),
         actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

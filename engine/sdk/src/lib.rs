@@ -18,6 +18,7 @@ pub mod descriptor;
 pub mod employee;
 pub mod error;
 pub mod fake;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake_log;
 pub mod field_at_fault;
 pub mod http_client;
@@ -34,7 +35,11 @@ pub use connection::{
 };
 pub use descriptor::{ActionDescriptor, ConnectorDescriptor, TriggerDelivery, TriggerDescriptor};
 pub use error::{ActionError, ConfigError, ErrorKind, WebhookError};
-pub use fake::{FakeDescriptor, FakeOptions, FaultRule, Faults, TestServer};
+#[cfg(any(test, feature = "test-util"))]
+pub use fake::TestServer;
+pub use fake::{FakeDescriptor, FakeOptions};
+#[cfg(any(test, feature = "sandbox"))]
+pub use fake::{FaultRule, Faults};
 pub use http_client::HttpClient;
 pub use schema::{Field, Shape};
 
