@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hirewire_sdk::connection::to_output;
-use hirewire_sdk::employee::require_change;
+use hirewire_sdk::employee::{UPSERT_EMPLOYEE_DESCRIPTION, require_change};
 use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
 use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
@@ -321,8 +321,7 @@ impl Action<HiBobClient> for UpsertEmployee {
     type Input = EmployeeInput;
     type Output = UpsertOutcome;
     const NAME: &'static str = "upsert_employee";
-    const DESCRIPTION: &'static str =
-        "Finds the employee by work email, then updates it or creates it; never creates a second one.";
+    const DESCRIPTION: &'static str = UPSERT_EMPLOYEE_DESCRIPTION;
     fn example(&self) -> (Value, Value) {
         (john(), json!({"id": "3332883854254932743", "created": true}))
     }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
-use hirewire_sdk::employee::{employee_body, require_change};
+use hirewire_sdk::employee::{UPSERT_EMPLOYEE_DESCRIPTION, employee_body, require_change};
 use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -262,8 +262,7 @@ impl Action<PersonioClient> for UpsertEmployee {
     type Input = EmployeeInput;
     type Output = UpsertOutcome;
     const NAME: &'static str = "upsert_employee";
-    const DESCRIPTION: &'static str =
-        "Finds the employee by work email, then updates it or creates it; never creates a second one.";
+    const DESCRIPTION: &'static str = UPSERT_EMPLOYEE_DESCRIPTION;
     fn example(&self) -> (Value, Value) {
         (john(), json!({"id": "81723", "created": true}))
     }

@@ -7,6 +7,10 @@ use serde_json::{Map, Value};
 use crate::connection::to_output;
 use crate::error::ActionError;
 
+/// What every HR connector's `upsert_employee` does, as `hirewire connectors` describes it.
+pub const UPSERT_EMPLOYEE_DESCRIPTION: &str =
+    "Finds the employee by work email, then updates it or creates it; never creates a second one.";
+
 /// The JSON object an HR API takes for an employee: the typed `input`'s fields by their API names,
 /// with the object under `spread` (custom fields given by API name) merged in without overriding a
 /// typed field, and without the keys in `drop` (the id in the path, an immutable key...).
