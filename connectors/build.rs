@@ -1,5 +1,6 @@
-//! Discovers connector folders (`src/<name>/mod.rs`) and generates the registry,
-//! so that adding a connector is adding one folder.
+//! Discovers connector folders (`src/<name>/mod.rs`) and generates the registry (with each
+//! connector's `fake` module as its sandbox fake under the `sandbox` feature), so that adding a
+//! connector is adding one folder.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -21,11 +22,33 @@ fn main() {
         println!("cargo:rerun-if-changed={}", src.join(name).display());
         writeln!(out, "#[path = {:?}]\npub mod {name};", path.display().to_string()).expect("write");
     }
-    out.push_str("\n/// Every connector's descriptor, in name order.\n#[must_use]\npub fn all() -> Vec<hirewire_sdk::ConnectorDescriptor> {\n    vec![\n");
+    out.push_str(
+        "\n/// Every connector's descriptor, in name order, with its sandbox fake when the `sandbox` feature is on.\n\
+         #[must_use]\npub fn all() -> Vec<hirewire_sdk::ConnectorDescriptor> {\n    let mut all = vec![\n",
+    );
     for name in &names {
         writeln!(out, "        {name}::descriptor(),").expect("write");
     }
-    out.push_str("    ]\n}\n");
+    out.push_str("    ];\n    attach_fakes(&mut all);\n    all\n}\n");
+    // A connector's fake is its `fake` module (`fake.rs` or `fake/mod.rs`), built only with the feature.
+    out.push_str(
+        "\n/// Names each connector's fake in its descriptor.\n\
+         #[cfg(any(test, feature = \"sandbox\"))]\nfn attach_fakes(all: &mut [hirewire_sdk::ConnectorDescriptor]) {\n",
+    );
+    for (index, name) in names.iter().enumerate() {
+        let dir = src.join(name);
+        if dir.join("fake.rs").is_file() || dir.join("fake").join("mod.rs").is_file() {
+            writeln!(
+                out,
+                "    all[{index}].fake = Some(hirewire_sdk::FakeDescriptor {{ router: {name}::fake::router }});"
+            )
+            .expect("write");
+        }
+    }
+    out.push_str(
+        "}\n\n/// Without the `sandbox` feature no fake is built.\n\
+         #[cfg(not(any(test, feature = \"sandbox\")))]\nfn attach_fakes(_: &mut [hirewire_sdk::ConnectorDescriptor]) {}\n",
+    );
     let dest = Path::new(&std::env::var("OUT_DIR").expect("out dir")).join("registry.rs");
     std::fs::write(dest, out).expect("write registry");
 }

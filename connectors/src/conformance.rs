@@ -200,7 +200,10 @@ fn hr_connectors_offer_the_four_employee_actions_and_upsert_returns_id_and_creat
     let bamboohr = crate::find("bamboohr").expect("registered");
     let upsert = bamboohr.action("upsert_employee").expect("upsert");
     for field in ["firstName", "lastName", "workEmail", "jobTitle", "hireDate"] {
-        assert!(upsert.input.field(field).is_some(), "SPEC 3's recipe uses bamboohr.upsert_employee with {field}");
+        assert!(
+            upsert.input.field(field).is_some(),
+            "the recipe of docs/contract.md section 3 uses bamboohr.upsert_employee with {field}"
+        );
     }
 }
 

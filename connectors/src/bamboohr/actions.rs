@@ -1,11 +1,12 @@
-//! BambooHR actions: their typed, documented inputs and outputs, and how each runs.
+//! BambooHR actions, each declared once: its typed, documented input and output, example and code.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
-use hirewire_sdk::{ActionDescriptor, ActionError};
+use hirewire_sdk::employee::{UPSERT_EMPLOYEE_DESCRIPTION, employee_body, require_change};
+use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -156,19 +157,8 @@ pub struct FindEmployeeOutput {
 }
 
 /// The JSON field map BambooHR takes: the input's fields with `customFields` spread in.
-pub fn employee_fields<T: Serialize>(input: &T, drop: &[&str]) -> Result<Map<String, Value>, ActionError> {
-    let Value::Object(mut fields) = hirewire_sdk::connection::to_output(input)? else {
-        return Err(ActionError::permanent("employee input did not serialize to an object"));
-    };
-    if let Some(Value::Object(custom)) = fields.remove("customFields") {
-        for (key, value) in custom {
-            fields.entry(key).or_insert(value);
-        }
-    }
-    for key in drop {
-        fields.remove(*key);
-    }
-    Ok(fields)
+fn employee_fields<T: Serialize>(input: &T, drop: &[&str]) -> Result<Map<String, Value>, ActionError> {
+    employee_body(input, Some("customFields"), drop)
 }
 
 /// Finds the employee by work email, then updates it or creates it.
@@ -207,77 +197,123 @@ impl KeyedRecord for EmployeeUpsert<'_> {
     }
 }
 
-/// Runs one action by name.
-pub async fn run_action(client: &BambooHrClient, action: &str, input: Value) -> Result<Value, ActionError> {
-    use hirewire_sdk::connection::{parse_input, to_output};
-    match action {
-        "create_employee" => {
-            let input: CreateEmployeeInput = parse_input(input)?;
-            let id = client.create_employee(&employee_fields(&input, &[])?).await?;
-            to_output(&EmployeeIdOutput { id })
-        }
-        "update_employee" => {
-            let input: UpdateEmployeeInput = parse_input(input)?;
-            let fields = employee_fields(&input, &["id"])?;
-            if fields.is_empty() {
-                return Err(ActionError::invalid_input("no field to update").with_field("id"));
-            }
-            client.update_employee(&input.id, &fields).await?;
-            to_output(&EmployeeIdOutput { id: input.id })
-        }
-        "find_employee" => {
-            let input: FindEmployeeInput = parse_input(input)?;
-            let employee = client.find_by_work_email(&input.work_email).await?;
-            to_output(&FindEmployeeOutput { found: employee.is_some(), employee })
-        }
-        "upsert_employee" => {
-            let input: UpsertEmployeeInput = parse_input(input)?;
-            let upsert = EmployeeUpsert {
-                client,
-                work_email: input.work_email.clone(),
-                fields: employee_fields(&input, &[])?,
-                looked_up: AtomicBool::new(false),
-            };
-            to_output(&upsert_record(&upsert).await?)
-        }
-        other => Err(ActionError::permanent(format!("bamboohr has no action `{other}`"))),
+/// Ada Lovelace, the employee of the examples.
+fn ada() -> Value {
+    json!({
+        "firstName": "Ada", "lastName": "Lovelace", "workEmail": "ada.lovelace@acme.example",
+        "jobTitle": "Software Engineer", "department": "Engineering", "hireDate": "2026-02-01"
+    })
+}
+
+/// `bamboohr.create_employee`.
+pub struct CreateEmployee;
+
+#[async_trait]
+impl Action<BambooHrClient> for CreateEmployee {
+    type Input = CreateEmployeeInput;
+    type Output = EmployeeIdOutput;
+    const NAME: &'static str = "create_employee";
+    const DESCRIPTION: &'static str =
+        "Creates an employee (POST /v1/employees); list fields must match existing options.";
+    fn example(&self) -> (Value, Value) {
+        (ada(), json!({"id": "333"}))
+    }
+    async fn run(
+        &self,
+        client: &BambooHrClient,
+        input: CreateEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<EmployeeIdOutput, ActionError> {
+        let id = client.create_employee(&employee_fields(&input, &[])?).await?;
+        Ok(EmployeeIdOutput { id })
     }
 }
 
-/// The descriptors of BambooHR's actions, with examples.
-#[must_use]
-pub fn action_descriptors() -> Vec<ActionDescriptor> {
-    let ada = json!({
-        "firstName": "Ada", "lastName": "Lovelace", "workEmail": "ada.lovelace@acme.example",
-        "jobTitle": "Software Engineer", "department": "Engineering", "hireDate": "2026-02-01"
-    });
-    vec![
-        ActionDescriptor::new::<CreateEmployeeInput, EmployeeIdOutput>(
-            "create_employee",
-            "Creates an employee (POST /v1/employees); list fields must match existing options.",
-        )
-        .example(ada.clone(), json!({"id": "333"})),
-        ActionDescriptor::new::<UpdateEmployeeInput, EmployeeIdOutput>(
-            "update_employee",
-            "Updates the given fields of an employee (POST /v1/employees/{id}).",
-        )
-        .example(json!({"id": "333", "jobTitle": "Staff Engineer"}), json!({"id": "333"})),
-        ActionDescriptor::new::<FindEmployeeInput, FindEmployeeOutput>(
-            "find_employee",
-            "Finds an employee by work email through the employee directory.",
-        )
-        .example(
+/// `bamboohr.update_employee`.
+pub struct UpdateEmployee;
+
+#[async_trait]
+impl Action<BambooHrClient> for UpdateEmployee {
+    type Input = UpdateEmployeeInput;
+    type Output = EmployeeIdOutput;
+    const NAME: &'static str = "update_employee";
+    const DESCRIPTION: &'static str = "Updates the given fields of an employee (POST /v1/employees/{id}).";
+    fn example(&self) -> (Value, Value) {
+        (json!({"id": "333", "jobTitle": "Staff Engineer"}), json!({"id": "333"}))
+    }
+    async fn run(
+        &self,
+        client: &BambooHrClient,
+        input: UpdateEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<EmployeeIdOutput, ActionError> {
+        let fields = employee_fields(&input, &["id"])?;
+        require_change(fields.is_empty())?;
+        client.update_employee(&input.id, &fields).await?;
+        Ok(EmployeeIdOutput { id: input.id })
+    }
+}
+
+/// `bamboohr.find_employee`.
+pub struct FindEmployee;
+
+#[async_trait]
+impl Action<BambooHrClient> for FindEmployee {
+    type Input = FindEmployeeInput;
+    type Output = FindEmployeeOutput;
+    const NAME: &'static str = "find_employee";
+    const DESCRIPTION: &'static str = "Finds an employee by work email through the employee directory.";
+    fn example(&self) -> (Value, Value) {
+        (
             json!({"workEmail": "ada.lovelace@acme.example"}),
             json!({"found": true, "employee": {
                 "id": "333", "displayName": "Ada Lovelace", "firstName": "Ada", "lastName": "Lovelace",
                 "workEmail": "ada.lovelace@acme.example", "jobTitle": "Software Engineer",
                 "department": "Engineering", "location": null, "division": null
             }}),
-        ),
-        ActionDescriptor::new::<UpsertEmployeeInput, UpsertOutcome>(
-            "upsert_employee",
-            "Finds the employee by work email, then updates it or creates it; never creates a second one.",
         )
-        .example(ada, json!({"id": "333", "created": true})),
-    ]
+    }
+    async fn run(
+        &self,
+        client: &BambooHrClient,
+        input: FindEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<FindEmployeeOutput, ActionError> {
+        let employee = client.find_by_work_email(&input.work_email).await?;
+        Ok(FindEmployeeOutput { found: employee.is_some(), employee })
+    }
 }
+
+/// `bamboohr.upsert_employee`.
+pub struct UpsertEmployee;
+
+#[async_trait]
+impl Action<BambooHrClient> for UpsertEmployee {
+    type Input = UpsertEmployeeInput;
+    type Output = UpsertOutcome;
+    const NAME: &'static str = "upsert_employee";
+    const DESCRIPTION: &'static str = UPSERT_EMPLOYEE_DESCRIPTION;
+    fn example(&self) -> (Value, Value) {
+        (ada(), json!({"id": "333", "created": true}))
+    }
+    async fn run(
+        &self,
+        client: &BambooHrClient,
+        input: UpsertEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<UpsertOutcome, ActionError> {
+        let upsert = EmployeeUpsert {
+            client,
+            work_email: input.work_email.clone(),
+            fields: employee_fields(&input, &[])?,
+            looked_up: AtomicBool::new(false),
+        };
+        upsert_record(&upsert).await
+    }
+}
+
+/// BambooHR's actions, in the order `hirewire connectors bamboohr` lists them.
+pub const ACTIONS: ActionList<BambooHrClient> = ActionList {
+    connector: "bamboohr",
+    actions: &[&CreateEmployee, &UpdateEmployee, &FindEmployee, &UpsertEmployee],
+};

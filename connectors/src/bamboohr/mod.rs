@@ -1,12 +1,13 @@
 //! BambooHR: creates, updates and finds employees (REST API v1, Basic auth with an API key).
 //!
-//! API facts: `reference/hr-connectors.md` §2. Creating answers 201 with an
+//! API facts: `docs/api-facts/hr-connectors.md` section 2. Creating answers 201 with an
 //! empty body and the id in `Location`; updating is a POST; there is no email
 //! filter, so lookups read the directory; list fields must match options (409).
 
 pub mod actions;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 mod lookup;
 #[cfg(test)]
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
-    FakeDescriptor, Shape,
+    Shape,
 };
 use serde_json::{Value, json};
 
@@ -43,8 +44,8 @@ impl BambooHrConnection {
 
 #[async_trait]
 impl Connection for BambooHrConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        actions::run_action(&self.client, action, input).await
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -70,8 +71,9 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<BambooHrConfig>(),
         config_example: json!({"company_domain": "acme", "api_key": "${BAMBOOHR_API_KEY}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

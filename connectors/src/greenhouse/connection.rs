@@ -57,7 +57,7 @@ pub fn connect(settings: ConnectionSettings) -> Result<Arc<dyn Connection>, Conf
 impl Connection for GreenhouseConnection {
     async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
         tracing::debug!(connection = %self.name, action, run = %cx.run_id, step = %cx.step_id, "greenhouse action");
-        actions::run_action(&self.client, action, input).await
+        actions::run_action(&self.client, action, input, cx).await
     }
 
     async fn poll(&self, request: PollRequest) -> Result<PollBatch, ActionError> {

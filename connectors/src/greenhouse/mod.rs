@@ -1,6 +1,6 @@
 //! Greenhouse Recruiting (Harvest API v3): OAuth client credentials or an API key,
 //! cursor pagination, the shared rate budget, triggers by webhook and by poll, actions,
-//! and the sandbox fake. Facts: `reference/greenhouse-api.md`.
+//! and the sandbox fake. Facts: `docs/api-facts/greenhouse.md`.
 //!
 //! Choices where the reference is UNCONFIRMED (the fake is configurable for each):
 //! the token answer's `expires_at` or `expires_in` (both read; 1 h assumed otherwise);
@@ -16,6 +16,7 @@ pub mod client;
 pub mod config;
 pub mod connection;
 pub mod enrichment;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 pub mod loaders;
 pub mod models;
@@ -42,9 +43,10 @@ pub fn descriptor() -> ConnectorDescriptor {
             "webhook_secret": "${GREENHOUSE_WEBHOOK_SECRET}"
         }),
         triggers: triggers::descriptors(),
-        actions: actions::descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect: connection::connect,
-        fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }
 

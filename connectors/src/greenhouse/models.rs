@@ -1,4 +1,4 @@
-//! Harvest v3 records as the API returns them (greenhouse-api.md §4.1), read leniently.
+//! Harvest v3 records as the API returns them (`docs/api-facts/greenhouse.md` section 4.1), read leniently.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -1,10 +1,11 @@
-//! HiBob actions: their typed, documented inputs and outputs, and how each runs.
+//! HiBob actions, each declared once: its typed, documented input and output, example and code.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use hirewire_sdk::connection::{parse_input, to_output};
+use hirewire_sdk::connection::to_output;
+use hirewire_sdk::employee::{UPSERT_EMPLOYEE_DESCRIPTION, require_change};
 use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
-use hirewire_sdk::{ActionDescriptor, ActionError};
+use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -208,80 +209,134 @@ impl KeyedRecord for EmployeeUpsert<'_> {
     }
 }
 
-/// Runs one action by name.
-pub async fn run_action(client: &HiBobClient, action: &str, input: Value) -> Result<Value, ActionError> {
-    match action {
-        "create_employee" => {
-            let input: EmployeeInput = parse_input(input)?;
-            let id = client.create_employee(&to_output(&input)?).await?;
-            to_output(&EmployeeIdOutput { id })
+/// John Doe, the employee of the examples.
+fn john() -> Value {
+    json!({
+        "firstName": "John", "surname": "Doe", "email": "john.doe@acme.example",
+        "work": {
+            "site": "New-York", "startDate": "2026-02-01", "title": "Software Engineer", "department": "Engineering"
         }
-        "update_employee" => {
-            let input: UpdateEmployeeInput = parse_input(input)?;
-            let work = input.work.as_ref().map(to_output).transpose()?;
-            let body = update_body(input.first_name.as_deref(), input.surname.as_deref(), work.as_ref());
-            if body.is_empty() && input.email.is_none() {
-                return Err(ActionError::invalid_input("no field to update").with_field("id"));
-            }
-            let mut changed = false;
-            if !body.is_empty() {
-                changed |= client.update_employee(&input.id, &body).await?;
-            }
-            if let Some(email) = &input.email {
-                changed |= client.update_email(&input.id, email).await?;
-            }
-            to_output(&UpdateEmployeeOutput { id: input.id, changed })
-        }
-        "find_employee" => {
-            let input: FindEmployeeInput = parse_input(input)?;
-            let employee = client.find_by_email(&input.email, input.show_inactive).await?;
-            to_output(&FindEmployeeOutput { found: employee.is_some(), employee })
-        }
-        "upsert_employee" => {
-            let input: EmployeeInput = parse_input(input)?;
-            to_output(&upsert_record(&EmployeeUpsert { client, input }).await?)
-        }
-        other => Err(ActionError::permanent(format!("hibob has no action `{other}`"))),
+    })
+}
+
+/// `hibob.create_employee`.
+pub struct CreateEmployee;
+
+#[async_trait]
+impl Action<HiBobClient> for CreateEmployee {
+    type Input = EmployeeInput;
+    type Output = EmployeeIdOutput;
+    const NAME: &'static str = "create_employee";
+    const DESCRIPTION: &'static str =
+        "Creates an employee (POST /v1/people); work.site and work.startDate are required.";
+    fn example(&self) -> (Value, Value) {
+        (john(), json!({"id": "3332883854254932743"}))
+    }
+    async fn run(
+        &self,
+        client: &HiBobClient,
+        input: EmployeeInput,
+        _: &ActionContext,
+    ) -> Result<EmployeeIdOutput, ActionError> {
+        let id = client.create_employee(&to_output(&input)?).await?;
+        Ok(EmployeeIdOutput { id })
     }
 }
 
-/// The descriptors of HiBob's actions, with examples.
-#[must_use]
-pub fn action_descriptors() -> Vec<ActionDescriptor> {
-    let john = json!({
-        "firstName": "John", "surname": "Doe", "email": "john.doe@acme.example",
-        "work": {"site": "New-York", "startDate": "2026-02-01", "title": "Software Engineer", "department": "Engineering"}
-    });
-    vec![
-        ActionDescriptor::new::<EmployeeInput, EmployeeIdOutput>(
-            "create_employee",
-            "Creates an employee (POST /v1/people); work.site and work.startDate are required.",
-        )
-        .example(john.clone(), json!({"id": "3332883854254932743"})),
-        ActionDescriptor::new::<UpdateEmployeeInput, UpdateEmployeeOutput>(
-            "update_employee",
-            "Updates the given fields of an employee (PUT /v1/people/{id}, which acts as a patch).",
-        )
-        .example(
+/// `hibob.update_employee`.
+pub struct UpdateEmployee;
+
+#[async_trait]
+impl Action<HiBobClient> for UpdateEmployee {
+    type Input = UpdateEmployeeInput;
+    type Output = UpdateEmployeeOutput;
+    const NAME: &'static str = "update_employee";
+    const DESCRIPTION: &'static str =
+        "Updates the given fields of an employee (PUT /v1/people/{id}, which acts as a patch).";
+    fn example(&self) -> (Value, Value) {
+        (
             json!({"id": "3332883854254932743", "work": {"title": "Staff Engineer"}}),
             json!({"id": "3332883854254932743", "changed": true}),
-        ),
-        ActionDescriptor::new::<FindEmployeeInput, FindEmployeeOutput>(
-            "find_employee",
-            "Finds an employee by work email (POST /v1/people/search with one root.email filter).",
         )
-        .example(
+    }
+    async fn run(
+        &self,
+        client: &HiBobClient,
+        input: UpdateEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<UpdateEmployeeOutput, ActionError> {
+        let work = input.work.as_ref().map(to_output).transpose()?;
+        let body = update_body(input.first_name.as_deref(), input.surname.as_deref(), work.as_ref());
+        require_change(body.is_empty() && input.email.is_none())?;
+        let mut changed = false;
+        if !body.is_empty() {
+            changed |= client.update_employee(&input.id, &body).await?;
+        }
+        if let Some(email) = &input.email {
+            changed |= client.update_email(&input.id, email).await?;
+        }
+        Ok(UpdateEmployeeOutput { id: input.id, changed })
+    }
+}
+
+/// `hibob.find_employee`.
+pub struct FindEmployee;
+
+#[async_trait]
+impl Action<HiBobClient> for FindEmployee {
+    type Input = FindEmployeeInput;
+    type Output = FindEmployeeOutput;
+    const NAME: &'static str = "find_employee";
+    const DESCRIPTION: &'static str =
+        "Finds an employee by work email (POST /v1/people/search with one root.email filter).";
+    fn example(&self) -> (Value, Value) {
+        (
             json!({"email": "john.doe@acme.example"}),
             json!({"found": true, "employee": {
                 "id": "3332883854254932743", "firstName": "John", "surname": "Doe", "email": "john.doe@acme.example",
                 "displayName": "John Doe",
-                "work": {"title": "Software Engineer", "department": "Engineering", "site": "New-York", "startDate": "2026-02-01"}
+                "work": {
+                    "title": "Software Engineer", "department": "Engineering", "site": "New-York",
+                    "startDate": "2026-02-01"
+                }
             }}),
-        ),
-        ActionDescriptor::new::<EmployeeInput, UpsertOutcome>(
-            "upsert_employee",
-            "Finds the employee by work email, then updates it or creates it; never creates a second one.",
         )
-        .example(john, json!({"id": "3332883854254932743", "created": true})),
-    ]
+    }
+    async fn run(
+        &self,
+        client: &HiBobClient,
+        input: FindEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<FindEmployeeOutput, ActionError> {
+        let employee = client.find_by_email(&input.email, input.show_inactive).await?;
+        Ok(FindEmployeeOutput { found: employee.is_some(), employee })
+    }
 }
+
+/// `hibob.upsert_employee`.
+pub struct UpsertEmployee;
+
+#[async_trait]
+impl Action<HiBobClient> for UpsertEmployee {
+    type Input = EmployeeInput;
+    type Output = UpsertOutcome;
+    const NAME: &'static str = "upsert_employee";
+    const DESCRIPTION: &'static str = UPSERT_EMPLOYEE_DESCRIPTION;
+    fn example(&self) -> (Value, Value) {
+        (john(), json!({"id": "3332883854254932743", "created": true}))
+    }
+    async fn run(
+        &self,
+        client: &HiBobClient,
+        input: EmployeeInput,
+        _: &ActionContext,
+    ) -> Result<UpsertOutcome, ActionError> {
+        upsert_record(&EmployeeUpsert { client, input }).await
+    }
+}
+
+/// HiBob's actions, in the order `hirewire connectors hibob` lists them.
+pub const ACTIONS: ActionList<HiBobClient> = ActionList {
+    connector: "hibob",
+    actions: &[&CreateEmployee, &UpdateEmployee, &FindEmployee, &UpsertEmployee],
+};

@@ -1,6 +1,6 @@
 //! HiBob (Bob): creates, updates and finds employees (REST API v1, service-user Basic auth).
 //!
-//! API facts: `reference/hr-connectors.md` §3. `work.site` and
+//! API facts: `docs/api-facts/hr-connectors.md` section 3. `work.site` and
 //! `work.startDate` are required; search takes one filter and does not page;
 //! PUT acts as a patch and answers 304 when nothing changes; a new service
 //! user gets 403 until it is in a permission group; reads lag writes.
@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 #[cfg(test)]
 mod tests;
@@ -17,7 +18,7 @@ use std::sync::Arc;
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
-    FakeDescriptor, Shape,
+    Shape,
 };
 use serde_json::{Value, json};
 
@@ -43,8 +44,8 @@ impl HiBobConnection {
 
 #[async_trait]
 impl Connection for HiBobConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        actions::run_action(&self.client, action, input).await
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -70,8 +71,9 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<HiBobConfig>(),
         config_example: json!({"service_user_id": "${HIBOB_SERVICE_USER_ID}", "token": "${HIBOB_TOKEN}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

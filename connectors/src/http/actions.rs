@@ -2,10 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use hirewire_sdk::ActionDescriptor;
+use hirewire_sdk::reexports::async_trait;
+use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use super::client::HttpRequestClient;
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -128,15 +131,18 @@ pub struct RequestOutput {
     pub body: Value,
 }
 
-/// The descriptor of `request`, with an example.
-#[must_use]
-pub fn action_descriptors() -> Vec<ActionDescriptor> {
-    vec![
-        ActionDescriptor::new::<RequestInput, RequestOutput>(
-            "request",
-            "Sends an HTTP request to the connection's API and returns its status, headers and body.",
-        )
-        .example(
+/// `http.request`: sends a request to the connection's API.
+pub struct Request;
+
+#[async_trait]
+impl Action<HttpRequestClient> for Request {
+    type Input = RequestInput;
+    type Output = RequestOutput;
+    const NAME: &'static str = "request";
+    const DESCRIPTION: &'static str =
+        "Sends an HTTP request to the connection's API and returns its status, headers and body.";
+    fn example(&self) -> (Value, Value) {
+        (
             json!({
                 "method": "POST",
                 "path": "/people",
@@ -144,6 +150,17 @@ pub fn action_descriptors() -> Vec<ActionDescriptor> {
                 "expected_status": [200, 201]
             }),
             json!({"status": 201, "headers": {"content-type": "application/json"}, "body": {"id": "p_123"}}),
-        ),
-    ]
+        )
+    }
+    async fn run(
+        &self,
+        client: &HttpRequestClient,
+        input: RequestInput,
+        _: &ActionContext,
+    ) -> Result<RequestOutput, ActionError> {
+        client.request(&input).await
+    }
 }
+
+/// The HTTP connector's actions.
+pub const ACTIONS: ActionList<HttpRequestClient> = ActionList { connector: "http", actions: &[&Request] };

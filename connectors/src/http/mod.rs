@@ -1,7 +1,7 @@
 //! HTTP: calls any HTTP API with the connection's base URL and auth (none,
 //! basic, bearer, header, query, OAuth2 client credentials).
 //!
-//! Facts: `reference/hr-connectors.md` §6 (Workato's and n8n's HTTP actions).
+//! Facts: `docs/api-facts/hr-connectors.md` section 6 (Workato's and n8n's HTTP actions).
 //! Retries within a step only on idempotent methods unless asked; auth goes
 //! only to the base URL's origin.
 
@@ -9,20 +9,19 @@ pub mod actions;
 pub mod auth;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 
-use hirewire_sdk::connection::{parse_input, to_output};
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor, Shape,
 };
 use serde_json::{Value, json};
 
-use self::actions::RequestInput;
 use self::client::HttpRequestClient;
 use self::config::HttpConfig;
 
@@ -45,14 +44,8 @@ impl HttpConnection {
 
 #[async_trait]
 impl Connection for HttpConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        match action {
-            "request" => {
-                let input: RequestInput = parse_input(input)?;
-                to_output(&self.client.request(&input).await?)
-            }
-            other => Err(ActionError::permanent(format!("http has no action `{other}`"))),
-        }
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 }
 
@@ -69,8 +62,9 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<HttpConfig>(),
         config_example: json!({"base_url": "https://people.acme.example/api", "auth": {"bearer": "${PEOPLE_API_TOKEN}"}}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(hirewire_sdk::FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

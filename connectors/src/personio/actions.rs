@@ -1,10 +1,10 @@
-//! Personio actions: their typed, documented inputs and outputs, and how each runs.
+//! Personio actions, each declared once: its typed, documented input and output, example and code.
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use hirewire_sdk::connection::{parse_input, to_output};
 use hirewire_sdk::upsert::{KeyedRecord, UpsertOutcome, upsert_record};
-use hirewire_sdk::{ActionDescriptor, ActionError};
+use hirewire_sdk::employee::{UPSERT_EMPLOYEE_DESCRIPTION, employee_body, require_change};
+use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -137,17 +137,6 @@ pub struct FindEmployeeOutput {
     pub employee: Option<Employee>,
 }
 
-/// The `employee` object Personio takes, without the fields in `drop`.
-fn employee_body<T: Serialize>(input: &T, drop: &[&str]) -> Result<Map<String, Value>, ActionError> {
-    let Value::Object(mut fields) = to_output(input)? else {
-        return Err(ActionError::permanent("employee input did not serialize to an object"));
-    };
-    for key in drop {
-        fields.remove(*key);
-    }
-    Ok(fields)
-}
-
 /// Finds the employee by email, then updates it (without the immutable email) or creates it.
 struct EmployeeUpsert<'a> {
     client: &'a PersonioClient,
@@ -179,69 +168,118 @@ impl KeyedRecord for EmployeeUpsert<'_> {
     }
 }
 
-/// Runs one action by name.
-pub async fn run_action(client: &PersonioClient, action: &str, input: Value) -> Result<Value, ActionError> {
-    match action {
-        "create_employee" => {
-            let input: EmployeeInput = parse_input(input)?;
-            to_output(&client.create_employee(&employee_body(&input, &[])?).await?)
-        }
-        "update_employee" => {
-            let input: UpdateEmployeeInput = parse_input(input)?;
-            let fields = employee_body(&input, &["id"])?;
-            if fields.is_empty() {
-                return Err(ActionError::invalid_input("no field to update").with_field("id"));
-            }
-            to_output(&client.update_employee(&input.id, &fields).await?)
-        }
-        "find_employee" => {
-            let input: FindEmployeeInput = parse_input(input)?;
-            let employee = client.find_by_email(&input.email).await?;
-            to_output(&FindEmployeeOutput { found: employee.is_some(), employee })
-        }
-        "upsert_employee" => {
-            let input: EmployeeInput = parse_input(input)?;
-            let upsert = EmployeeUpsert { client, email: input.email.clone(), fields: employee_body(&input, &[])? };
-            to_output(&upsert_record(&upsert).await?)
-        }
-        other => Err(ActionError::permanent(format!("personio has no action `{other}`"))),
+/// John Dou, the employee of the examples.
+fn john() -> Value {
+    json!({
+        "email": "john.dou@acme.example", "first_name": "John", "last_name": "Dou",
+        "position": "Developer", "department": "IT", "office": "Madrid", "hire_date": "2026-02-01"
+    })
+}
+
+/// `personio.create_employee`.
+pub struct CreateEmployee;
+
+#[async_trait]
+impl Action<PersonioClient> for CreateEmployee {
+    type Input = EmployeeInput;
+    type Output = EmployeeWriteOutput;
+    const NAME: &'static str = "create_employee";
+    const DESCRIPTION: &'static str =
+        "Creates an employee (POST /v1/company/employees); unknown departments and offices are ignored with a warning.";
+    fn example(&self) -> (Value, Value) {
+        (john(), json!({"id": "81723", "warnings": []}))
+    }
+    async fn run(
+        &self,
+        client: &PersonioClient,
+        input: EmployeeInput,
+        _: &ActionContext,
+    ) -> Result<EmployeeWriteOutput, ActionError> {
+        client.create_employee(&employee_body(&input, None, &[])?).await
     }
 }
 
-/// The descriptors of Personio's actions, with examples.
-#[must_use]
-pub fn action_descriptors() -> Vec<ActionDescriptor> {
-    let john = json!({
-        "email": "john.dou@acme.example", "first_name": "John", "last_name": "Dou",
-        "position": "Developer", "department": "IT", "office": "Madrid", "hire_date": "2026-02-01"
-    });
-    vec![
-        ActionDescriptor::new::<EmployeeInput, EmployeeWriteOutput>(
-            "create_employee",
-            "Creates an employee (POST /v1/company/employees); unknown departments and offices are ignored with a warning.",
-        )
-        .example(john.clone(), json!({"id": "81723", "warnings": []})),
-        ActionDescriptor::new::<UpdateEmployeeInput, EmployeeWriteOutput>(
-            "update_employee",
-            "Updates the given fields of an employee (PATCH /v1/company/employees/{id}); email cannot change.",
-        )
-        .example(json!({"id": "81723", "position": "Lead Developer"}), json!({"id": "81723", "warnings": []})),
-        ActionDescriptor::new::<FindEmployeeInput, FindEmployeeOutput>(
-            "find_employee",
-            "Finds an employee by work email (GET /v1/company/employees?email=).",
-        )
-        .example(
+/// `personio.update_employee`.
+pub struct UpdateEmployee;
+
+#[async_trait]
+impl Action<PersonioClient> for UpdateEmployee {
+    type Input = UpdateEmployeeInput;
+    type Output = EmployeeWriteOutput;
+    const NAME: &'static str = "update_employee";
+    const DESCRIPTION: &'static str =
+        "Updates the given fields of an employee (PATCH /v1/company/employees/{id}); email cannot change.";
+    fn example(&self) -> (Value, Value) {
+        (json!({"id": "81723", "position": "Lead Developer"}), json!({"id": "81723", "warnings": []}))
+    }
+    async fn run(
+        &self,
+        client: &PersonioClient,
+        input: UpdateEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<EmployeeWriteOutput, ActionError> {
+        let fields = employee_body(&input, None, &["id"])?;
+        require_change(fields.is_empty())?;
+        client.update_employee(&input.id, &fields).await
+    }
+}
+
+/// `personio.find_employee`.
+pub struct FindEmployee;
+
+#[async_trait]
+impl Action<PersonioClient> for FindEmployee {
+    type Input = FindEmployeeInput;
+    type Output = FindEmployeeOutput;
+    const NAME: &'static str = "find_employee";
+    const DESCRIPTION: &'static str = "Finds an employee by work email (GET /v1/company/employees?email=).";
+    fn example(&self) -> (Value, Value) {
+        (
             json!({"email": "john.dou@acme.example"}),
             json!({"found": true, "employee": {
                 "id": "81723", "email": "john.dou@acme.example", "first_name": "John", "last_name": "Dou",
                 "preferred_name": null, "position": "Developer", "department": "IT", "office": "Madrid",
                 "hire_date": "2026-02-01T00:00:00+01:00", "status": "onboarding"
             }}),
-        ),
-        ActionDescriptor::new::<EmployeeInput, UpsertOutcome>(
-            "upsert_employee",
-            "Finds the employee by work email, then updates it or creates it; never creates a second one.",
         )
-        .example(john, json!({"id": "81723", "created": true})),
-    ]
+    }
+    async fn run(
+        &self,
+        client: &PersonioClient,
+        input: FindEmployeeInput,
+        _: &ActionContext,
+    ) -> Result<FindEmployeeOutput, ActionError> {
+        let employee = client.find_by_email(&input.email).await?;
+        Ok(FindEmployeeOutput { found: employee.is_some(), employee })
+    }
 }
+
+/// `personio.upsert_employee`.
+pub struct UpsertEmployee;
+
+#[async_trait]
+impl Action<PersonioClient> for UpsertEmployee {
+    type Input = EmployeeInput;
+    type Output = UpsertOutcome;
+    const NAME: &'static str = "upsert_employee";
+    const DESCRIPTION: &'static str = UPSERT_EMPLOYEE_DESCRIPTION;
+    fn example(&self) -> (Value, Value) {
+        (john(), json!({"id": "81723", "created": true}))
+    }
+    async fn run(
+        &self,
+        client: &PersonioClient,
+        input: EmployeeInput,
+        _: &ActionContext,
+    ) -> Result<UpsertOutcome, ActionError> {
+        let upsert =
+            EmployeeUpsert { client, email: input.email.clone(), fields: employee_body(&input, None, &[])? };
+        upsert_record(&upsert).await
+    }
+}
+
+/// Personio's actions, in the order `hirewire connectors personio` lists them.
+pub const ACTIONS: ActionList<PersonioClient> = ActionList {
+    connector: "personio",
+    actions: &[&CreateEmployee, &UpdateEmployee, &FindEmployee, &UpsertEmployee],
+};

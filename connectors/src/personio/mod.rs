@@ -1,12 +1,13 @@
 //! Personio: creates, updates and finds employees (API v1 with a `/v1/auth` token).
 //!
-//! API facts: `reference/hr-connectors.md` §4. Answers are `{success, data}`
+//! API facts: `docs/api-facts/hr-connectors.md` section 4. Answers are `{success, data}`
 //! envelopes, errors 422 `{success:false, error{code,message}}`; email is
 //! immutable; attributes come as `{label, value, type, universal_id}`.
 
 pub mod actions;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 #[cfg(test)]
 mod tests;
@@ -16,7 +17,7 @@ use std::sync::Arc;
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
-    FakeDescriptor, Shape,
+    Shape,
 };
 use serde_json::{Value, json};
 
@@ -42,8 +43,8 @@ impl PersonioConnection {
 
 #[async_trait]
 impl Connection for PersonioConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        actions::run_action(&self.client, action, input).await
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -69,8 +70,9 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<PersonioConfig>(),
         config_example: json!({"client_id": "${PERSONIO_CLIENT_ID}", "client_secret": "${PERSONIO_CLIENT_SECRET}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

@@ -1,9 +1,12 @@
-//! Slack's `post_message` action: its typed, documented input and output.
+//! Slack's `post_message` action: its typed, documented input and output, and how it runs.
 
-use hirewire_sdk::ActionDescriptor;
+use hirewire_sdk::reexports::async_trait;
+use hirewire_sdk::{Action, ActionContext, ActionError, ActionList};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+
+use super::client::SlackClient;
 
 /// Input of `slack.post_message`.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -34,21 +37,36 @@ pub struct PostMessageOutput {
     pub ts: Option<String>,
 }
 
-/// The descriptor of `post_message`, with an example.
-#[must_use]
-pub fn action_descriptors() -> Vec<ActionDescriptor> {
-    vec![
-        ActionDescriptor::new::<PostMessageInput, PostMessageOutput>(
-            "post_message",
-            "Posts a message to a channel (#name or id) or, by email, directly to a person.",
-        )
-        .example(
+/// `slack.post_message`: posts to a channel or, by email, to a person.
+pub struct PostMessage;
+
+#[async_trait]
+impl Action<SlackClient> for PostMessage {
+    type Input = PostMessageInput;
+    type Output = PostMessageOutput;
+    const NAME: &'static str = "post_message";
+    const DESCRIPTION: &'static str = "Posts a message to a channel (#name or id) or, by email, directly to a person.";
+    fn example(&self) -> (Value, Value) {
+        (
             json!({
                 "channel": "#people-ops",
                 "text": "New hire: Ada Lovelace",
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "*New hire:* Ada Lovelace — Engineer, starts 2026-02-01"}}]
+                "blocks": [{"type": "section", "text": {
+                    "type": "mrkdwn", "text": "*New hire:* Ada Lovelace — Engineer, starts 2026-02-01"
+                }}]
             }),
             json!({"channel": "C0PEOPLEOPS", "ts": "1503435956.000247"}),
-        ),
-    ]
+        )
+    }
+    async fn run(
+        &self,
+        client: &SlackClient,
+        input: PostMessageInput,
+        _: &ActionContext,
+    ) -> Result<PostMessageOutput, ActionError> {
+        client.post_message(&input).await
+    }
 }
+
+/// Slack's actions.
+pub const ACTIONS: ActionList<SlackClient> = ActionList { connector: "slack", actions: &[&PostMessage] };

@@ -1,28 +1,27 @@
 //! Slack: posts messages to channels or, by email, to people (Web API
 //! `chat.postMessage` with a bot token, or an incoming webhook).
 //!
-//! API facts: `reference/hr-connectors.md` §5. App errors arrive as HTTP 200
+//! API facts: `docs/api-facts/hr-connectors.md` section 5. App errors arrive as HTTP 200
 //! with `ok:false`; bursts over about one message a second per channel get
 //! 429 with `Retry-After`; incoming webhooks answer plain text.
 
 pub mod actions;
 pub mod client;
 pub mod config;
+#[cfg(any(test, feature = "sandbox"))]
 pub mod fake;
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
 
-use hirewire_sdk::connection::{parse_input, to_output};
 use hirewire_sdk::reexports::async_trait;
 use hirewire_sdk::{
     ActionContext, ActionError, CheckItem, ConfigError, Connection, ConnectionSettings, ConnectorDescriptor,
-    FakeDescriptor, Shape,
+    Shape,
 };
 use serde_json::{Value, json};
 
-use self::actions::PostMessageInput;
 use self::client::SlackClient;
 use self::config::SlackConfig;
 
@@ -45,14 +44,8 @@ impl SlackConnection {
 
 #[async_trait]
 impl Connection for SlackConnection {
-    async fn run_action(&self, action: &str, input: Value, _cx: &ActionContext) -> Result<Value, ActionError> {
-        match action {
-            "post_message" => {
-                let input: PostMessageInput = parse_input(input)?;
-                to_output(&self.client.post_message(&input).await?)
-            }
-            other => Err(ActionError::permanent(format!("slack has no action `{other}`"))),
-        }
+    async fn run_action(&self, action: &str, input: Value, cx: &ActionContext) -> Result<Value, ActionError> {
+        actions::ACTIONS.run(&self.client, action, input, cx).await
     }
 
     async fn check(&self) -> Vec<CheckItem> {
@@ -78,8 +71,9 @@ pub fn descriptor() -> ConnectorDescriptor {
         config: Shape::of::<SlackConfig>(),
         config_example: json!({"token": "${SLACK_BOT_TOKEN}"}),
         triggers: Vec::new(),
-        actions: actions::action_descriptors(),
+        actions: actions::ACTIONS.descriptors(),
         connect,
-        fake: Some(FakeDescriptor { router: fake::router }),
+        // The registry names `fake::router` here when the `sandbox` feature is on.
+        fake: None,
     }
 }

@@ -16,7 +16,4 @@ pub mod suggest;
 pub mod validate;
 pub mod yaml;
 
-#[cfg(test)]
-mod test_registry;
-
 pub use diagnostic::{Diagnostic, Position, Report, Severity};

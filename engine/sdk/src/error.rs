@@ -8,7 +8,7 @@
 use std::fmt;
 use std::time::Duration;
 
-/// The classes every connector error falls into (SPEC 4.2).
+/// The classes every connector error falls into (docs/contract.md section 4.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -133,7 +133,7 @@ impl ActionError {
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after_ms.map(Duration::from_millis)
     }
-    /// Classifies an HTTP status with the remote's message (SPEC 4.2).
+    /// Classifies an HTTP status with the remote's message (docs/contract.md section 4.2).
     ///
     /// 408/5xx are transient, 429 is rate limited, 401/403 auth, 404/410 not
     /// found, 400/409/422 and other 4xx invalid input.

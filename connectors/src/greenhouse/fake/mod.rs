@@ -1,4 +1,4 @@
-//! The Greenhouse Harvest v3 sandbox fake (SPEC 8), mounted at `/greenhouse`: token
+//! The Greenhouse Harvest v3 sandbox fake (docs/contract.md section 8), mounted at `/greenhouse`: token
 //! endpoints, v3 lists and writes, the rate window, Site Admin checks, a control API and
 //! a signed-webhook sender. Routes are relative to the mount point.
 

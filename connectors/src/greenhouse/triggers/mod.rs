@@ -1,4 +1,4 @@
-//! Greenhouse triggers (SPEC 4.1): their descriptors, parameters and stable event ids.
+//! Greenhouse triggers (docs/contract.md section 4.1): their descriptors, parameters and stable event ids.
 //! The same happening gets the same event id by webhook and by poll, so that the engine
 //! de-duplicates the reconciling poll against the webhook.
 

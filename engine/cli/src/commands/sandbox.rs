@@ -1,5 +1,5 @@
 //! `hirewire sandbox`: serves the local fake of every connector's API on one
-//! port, each under `/<connector>` (SPEC 8), for tests, the demo and benchmarks.
+//! port, each under `/<connector>` (docs/contract.md section 8), for tests, the demo and benchmarks.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

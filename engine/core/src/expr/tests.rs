@@ -4,8 +4,9 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// A Greenhouse payload from the connectors' fixtures (their one home, with the README of their sources).
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/fixtures/greenhouse/{name}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/../../connectors/src/greenhouse/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }

@@ -4,9 +4,29 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
-use crate::test_registry::registry;
+use hirewire_sdk::ConnectorDescriptor;
 
 const SECRET: &str = "gh-s3cret-value";
+
+/// The real connectors, with `bamboohr.create_employee` and `greenhouse.offer_accepted` marked not yet
+/// available: every real action and trigger is, and the `not_yet_available_*` cases check the warning
+/// about one that is not.
+fn registry() -> Vec<ConnectorDescriptor> {
+    let mut registry = hirewire_connectors::all();
+    for connector in &mut registry {
+        for action in
+            connector.actions.iter_mut().filter(|a| (connector.name, a.name) == ("bamboohr", "create_employee"))
+        {
+            action.available = false;
+        }
+        for trigger in
+            connector.triggers.iter_mut().filter(|t| (connector.name, t.name) == ("greenhouse", "offer_accepted"))
+        {
+            trigger.available = false;
+        }
+    }
+    registry
+}
 
 fn env(name: &str) -> Option<String> {
     match name {
@@ -192,7 +212,7 @@ fn recipe_cases() -> Vec<(&'static str, String)> {
         ("env_syntax_in_recipe", edit("channel: \"#people-ops\"", "channel: \"${SLACK_CHANNEL}\"")),
         (
             "many_problems_in_one_file",
-            "name: Bad Name\ntrigger:\n  connection: greenhouse\n  event: candidate_hird\nsteps:\n  - id: a\n    action: slack.post_mesage\n  - id: a\n    action: slack.post_message\n    with: { text: \"{{ steps.b.x }}\" }\nextra: 1\n".to_owned(),
+            "name: Bad Name\ntrigger:\n  connection: greenhouse\n  event: candidate_hird\nsteps:\n  - id: a\n    action: slack.post_mesage\n  - id: a\n    action: bamboohr.upsert_employee\n    with: { workEmail: \"{{ steps.b.x }}\", firstName: Ada }\nextra: 1\n".to_owned(),
         ),
     ]
 }
@@ -223,9 +243,8 @@ fn config_cases() -> Vec<(&'static str, String)> {
         ("missing_connector_key", edit("    connector: slack\n", "")),
         (
             "wrong_setting_type",
-            edit(
-                "    user_email: ops@acme.example\n  gh_sandbox",
-                "    user_email: ops@acme.example\n    max_requests: lots\n  gh_sandbox",
+            format!(
+                "{CONFIG}  people_api:\n    connector: http\n    base_url: https://people.acme.example\n    timeout_ms: lots\n"
             ),
         ),
         ("setting_not_in_choices", edit("environment: production", "environment: prod")),
@@ -255,15 +274,13 @@ fn broken_configs_report_exact_diagnostics() {
 
 #[test]
 fn env_values_coerce_to_numbers_and_defaults_apply() {
-    let config = CONFIG.replacen(
-        "    user_email: ops@acme.example\n  gh_sandbox",
-        "    user_email: ops@acme.example\n    max_requests: ${MAX_REQ:-50}\n  gh_sandbox",
-        1,
+    let config = format!(
+        "{CONFIG}  people_api:\n    connector: http\n    base_url: https://people.acme.example\n    timeout_ms: ${{TIMEOUT_MS:-50}}\n"
     );
     let (parsed, diagnostics) = parse_config(Path::new("hirewire.yaml"), &config, &registry(), &env);
     assert_eq!(diagnostics, vec![]);
+    assert_eq!(parsed.connections["people_api"].settings()["timeout_ms"], serde_json::json!(50));
     let gh = &parsed.connections["greenhouse"];
-    assert_eq!(gh.settings()["max_requests"], serde_json::json!(50));
     assert_eq!(gh.settings()["client_id"], serde_json::json!("abc"));
     assert_eq!(gh.settings()["client_secret"], serde_json::json!(SECRET));
     assert_eq!(gh.environment.as_deref(), Some("production"));

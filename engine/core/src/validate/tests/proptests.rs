@@ -8,7 +8,7 @@ use super::{CONFIG, VALID, env};
 use crate::config::parse_config;
 use crate::expr::{ExprEngine, Scope, Template, TemplateNode};
 use crate::recipe::{LoadContext, load_recipe};
-use crate::test_registry::registry;
+use hirewire_connectors::all as registry;
 
 /// Fragments that steer random edits into interesting places of the grammar.
 const TOKENS: &[&str] = &[
