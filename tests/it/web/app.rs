@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderName, Method, Request, StatusCode, header};
 use hirewire_core::env_expand::process_env;
 use hirewire_core::expr::ExprEngine;
 use hirewire_core::validate::load_project;
+use hirewire_runtime::credentials::Credentials;
 use hirewire_runtime::api::{AppState, app};
 use hirewire_runtime::connections::Connections;
 use hirewire_runtime::daemon::install_recipes;
@@ -84,7 +85,7 @@ impl AppHarness {
             connections: connections.clone(),
             expr: expr.clone(),
             wake: wake.clone(),
-            api_token: project.config.api_token.map(Arc::new),
+            credentials: Arc::new(Credentials::new(project.config.api_token, project.config.metrics_token)),
             recipes_loaded: Arc::new(AtomicBool::new(true)),
             metrics: None,
             node: node.to_owned(),
