@@ -76,3 +76,21 @@ impl Wakeup {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_writer_wakes_a_waiting_worker_whatever_the_reach() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = hirewire_store::resolve_sqlite_url("sqlite://wake.db", dir.path());
+        let wake = Wakeup::new(Store::open(&url).await.expect("store"));
+        for reach in [Reach::ThisNode, Reach::Cluster] {
+            let worker = wake.clone();
+            let waiting = tokio::spawn(async move { worker.notified().await });
+            wake.runs_waiting(reach).await;
+            tokio::time::timeout(Duration::from_secs(5), waiting).await.expect("woken").expect("worker");
+        }
+    }
+}
