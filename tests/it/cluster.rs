@@ -1,4 +1,4 @@
-//! Scale-out (SPEC 9): several daemons on one Postgres. The failure test with real processes,
+//! Scale-out (docs/contract.md section 9): several daemons on one Postgres. The failure test with real processes,
 //! the rate budget shared across nodes, and the container files' structure.
 
 mod containers;

@@ -14,12 +14,6 @@ pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
-/// The shared reference folder (`../shared/reference`) beside the checkout, when present.
-#[must_use]
-pub fn reference_dir() -> PathBuf {
-    workspace_root().join("..").join("shared").join("reference")
-}
-
 /// Builds (if needed) and locates the debug `hirewire` binary (`target/debug/hirewire`).
 ///
 /// # Panics

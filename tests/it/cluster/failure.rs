@@ -1,4 +1,4 @@
-//! The failure test (SPEC 9): `hirewire run` processes and a sandbox process on one private
+//! The failure test (docs/contract.md section 9): `hirewire run` processes and a sandbox process on one private
 //! Postgres. Two measured phases run the same workload (a quarter of the hires, made while no
 //! node runs, then found by the poll and, for every other hire, sent by webhook) on 1 node and
 //! on 3 nodes. Then the other half of the hires arrive live (webhook for every other one, poll
