@@ -49,6 +49,8 @@ connections:
   gh_sandbox:
     connector: greenhouse
     environment: sandbox
+    client_id: sandbox-id
+    client_secret: ${GH_SECRET}
     user_email: ops@acme.example
   bamboohr:
     connector: bamboohr
