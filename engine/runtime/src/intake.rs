@@ -9,6 +9,8 @@ use hirewire_sdk::TriggerEvent;
 use hirewire_store::NewRun;
 use serde_json::json;
 
+use crate::evaluation::off_thread;
+
 /// How an event arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -31,11 +33,10 @@ pub fn recipe_takes(recipe: &Recipe, connection: &str, event: &TriggerEvent, sou
         }
 }
 
-/// The run to record for `event` in `recipe`. The business key is rendered
-/// from the event as delivered; a key that cannot be rendered is logged and
-/// left out (the event is never dropped).
-#[must_use]
-pub fn new_run_for_event(recipe: &Recipe, event: &TriggerEvent, expr: &ExprEngine) -> NewRun {
+/// The run to record for `event` in `recipe`. The business key is rendered from the event as delivered, off
+/// the async threads that serve HTTP and within the expression time limit (`evaluation`); a key that cannot be
+/// rendered in time is logged and left out (the event is never dropped).
+pub async fn new_run_for_event(recipe: &Recipe, event: &TriggerEvent, expr: &Arc<ExprEngine>) -> NewRun {
     let mut run = NewRun::new(&recipe.name, &recipe.version, &event.trigger, event.payload.clone())
         .with_event_id(&event.event_id)
         .with_event_at(event.occurred_at);
@@ -50,7 +51,7 @@ pub fn new_run_for_event(recipe: &Recipe, event: &TriggerEvent, expr: &ExprEngin
     }
     if let Some(key) = &recipe.key {
         let scope = Scope::new(&event.payload, &json!({ "recipe": recipe.name }));
-        match expr.render_value(key, &scope) {
+        match off_thread(expr, key, &scope, ExprEngine::render_value).await {
             Ok(serde_json::Value::Null) => {}
             Ok(serde_json::Value::String(s)) if !s.is_empty() => run = run.with_business_key(s),
             Ok(serde_json::Value::String(_)) => {}
@@ -63,20 +64,19 @@ pub fn new_run_for_event(recipe: &Recipe, event: &TriggerEvent, expr: &ExprEngin
     run
 }
 
-/// The runs for `event` across `recipes`.
-#[must_use]
-pub fn runs_for_event(
+/// The runs for `event` across `recipes`, in the recipes' order.
+pub async fn runs_for_event(
     recipes: &[Arc<Recipe>],
     connection: &str,
     event: &TriggerEvent,
     source: Source,
-    expr: &ExprEngine,
+    expr: &Arc<ExprEngine>,
 ) -> Vec<NewRun> {
-    recipes
-        .iter()
-        .filter(|r| recipe_takes(r, connection, event, source))
-        .map(|r| new_run_for_event(r, event, expr))
-        .collect()
+    let mut runs = Vec::new();
+    for recipe in recipes.iter().filter(|r| recipe_takes(r, connection, event, source)) {
+        runs.push(new_run_for_event(recipe, event, expr).await);
+    }
+    runs
 }
 
 /// The identity of a recipe's trigger, which keys its cursor and schedule

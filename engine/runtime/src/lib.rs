@@ -6,6 +6,7 @@ pub mod auth_limit;
 pub mod connections;
 pub mod credentials;
 pub mod daemon;
+mod evaluation;
 pub mod executor;
 pub mod intake;
 pub mod maintenance;

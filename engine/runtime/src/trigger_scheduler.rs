@@ -187,7 +187,10 @@ impl TriggerScheduler {
                     break Err(SchedulerError::Poll { connector: t.connector.clone(), event: t.event.clone(), source });
                 }
             };
-            let runs: Vec<NewRun> = batch.events.iter().map(|e| new_run_for_event(recipe, e, &self.expr)).collect();
+            let mut runs: Vec<NewRun> = Vec::with_capacity(batch.events.len());
+            for event in &batch.events {
+                runs.push(new_run_for_event(recipe, event, &self.expr).await);
+            }
             match self.store.record_poll(&recipe.name, &identity, state.cursor.as_ref(), &batch.cursor, &runs).await? {
                 PollOutcome::CursorMoved => break Ok(()),
                 PollOutcome::Recorded(outcomes) => {

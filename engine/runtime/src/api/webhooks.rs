@@ -43,7 +43,7 @@ pub async fn receive_webhook(
     let recipes = state.recipes.all_current();
     let mut runs = Vec::new();
     for event in &events {
-        runs.extend(runs_for_event(&recipes, &connection, &event.event, Source::Webhook, &state.expr));
+        runs.extend(runs_for_event(&recipes, &connection, &event.event, Source::Webhook, &state.expr).await);
     }
     // A delivery without an id (a sender that sends none) is identified by its body.
     let delivery_id =

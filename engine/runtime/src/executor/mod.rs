@@ -3,7 +3,6 @@
 //! starts, so a crash resumes at the first unfinished step), retries transient
 //! failures, and runs `on_error` once when the run fails for good.
 
-mod evaluate;
 mod pending;
 mod steps;
 
@@ -25,7 +24,7 @@ use crate::metric_definitions::RUNS_FINISHED_TOTAL;
 use crate::recipe_book::RecipeBook;
 use pending::PendingSteps;
 
-pub use evaluate::EVALUATION_TIME_LIMIT;
+pub use crate::evaluation::EVALUATION_TIME_LIMIT;
 pub use steps::StepFailure;
 
 /// The step id under which the completed trigger event is recorded.
@@ -122,7 +121,7 @@ impl Executor {
                 return self.finish(run, lease, pending, RunStatus::Skipped, None).await;
             }
             if let Some(when) = &t.when {
-                match evaluate::off_thread(&self.expr, when, &scope, ExprEngine::eval_condition).await {
+                match crate::evaluation::off_thread(&self.expr, when, &scope, ExprEngine::eval_condition).await {
                     Ok(true) => {}
                     Ok(false) => return self.finish(run, lease, pending, RunStatus::Skipped, None).await,
                     Err(e) => {

@@ -13,9 +13,9 @@ use hirewire_store::{ClaimedRun, RunLease, StepOutcome, StepRecord, StepStatus, 
 use rand::Rng;
 use serde_json::{Map, Value};
 
-use super::evaluate::off_thread;
 use super::pending::PendingSteps;
 use super::{ExecError, Executor};
+use crate::evaluation::off_thread;
 use crate::metric_definitions::STEP_DURATION_SECONDS;
 
 /// Why a walk stopped before its last step.

@@ -1,8 +1,8 @@
-//! Evaluates a run's expressions off the async threads, with a time limit.
+//! Evaluates recipe expressions off the async threads, with a time limit.
 //!
 //! The async threads also serve HTTP (webhook intake, `/healthz`, the API), so a recipe whose expression
-//! takes long must not run on them: every `if:`, `when:`, `with:` and `for_each:` is evaluated on the
-//! blocking pool, at most [`concurrent_evaluations`] at a time, and a run waits at most
+//! takes long must not run on them: every `key:` (at intake), `if:`, `when:`, `with:` and `for_each:` is
+//! evaluated on the blocking pool, at most [`concurrent_evaluations`] at a time, and a run waits at most
 //! [`EVALUATION_TIME_LIMIT`] for one. The fuel and size limits of the expression engine stop nearly every
 //! runaway expression in microseconds; the time limit is for the few operations that learn their cost only
 //! after doing it. An evaluation past its limit fails the step; its thread finishes on its own (fuel bounds
@@ -28,7 +28,7 @@ fn slots() -> Arc<Semaphore> {
 }
 
 /// Evaluates `template` in `scope` with `evaluate` on the blocking pool, within [`EVALUATION_TIME_LIMIT`].
-pub(super) async fn off_thread<T: Send + 'static>(
+pub(crate) async fn off_thread<T: Send + 'static>(
     engine: &Arc<ExprEngine>,
     template: &Template,
     scope: &Scope,
