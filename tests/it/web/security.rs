@@ -161,6 +161,15 @@ async fn metrics_need_the_metrics_token_when_one_is_set(db: Db) {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "the api token is not the metrics token");
     let right = http.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.expect("GET");
     assert_ne!(right.status(), StatusCode::UNAUTHORIZED);
+    let mut statuses = Vec::new();
+    for guess in 0..12 {
+        let guessed = http.get(format!("{base}/metrics")).bearer_auth(format!("guess-{guess}")).send().await;
+        statuses.push(guessed.expect("GET").status());
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "guessing is limited: {statuses:?}");
+    let limited = http.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.expect("GET");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "not even compared while limited");
+    assert!(limited.headers().contains_key(RETRY_AFTER));
     fixture.stop().await;
 }
 
