@@ -37,6 +37,28 @@ pub(crate) async fn off_thread<T: Send + 'static>(
     off_thread_within(engine, template, scope, evaluate, EVALUATION_TIME_LIMIT).await
 }
 
+/// Like [`off_thread`], but the time limit also covers waiting for an evaluation slot: for intake (business
+/// keys), where a webhook's acknowledgement waits on the answer and must not queue behind other recipes'
+/// slow expressions.
+pub(crate) async fn off_thread_without_queueing<T: Send + 'static>(
+    engine: &Arc<ExprEngine>,
+    template: &Template,
+    scope: &Scope,
+    evaluate: fn(&ExprEngine, &Template, &Scope) -> Result<T, ExprError>,
+) -> Result<T, ExprError> {
+    match tokio::time::timeout(EVALUATION_TIME_LIMIT, off_thread(engine, template, scope, evaluate)).await {
+        Ok(result) => result,
+        Err(_) => Err(ExprError {
+            origin: template.origin.clone(),
+            field: String::new(),
+            message: format!(
+                "no answer within {} ms: every expression slot is busy with slow expressions",
+                EVALUATION_TIME_LIMIT.as_millis()
+            ),
+        }),
+    }
+}
+
 async fn off_thread_within<T: Send + 'static>(
     engine: &Arc<ExprEngine>,
     template: &Template,
@@ -111,5 +133,25 @@ mod tests {
         );
         assert!(ticks.load(Ordering::Relaxed) >= 5, "the async thread was blocked: {ticks:?}");
         ticker.abort();
+    }
+
+    /// Intake does not queue behind other recipes' slow expressions: with every slot taken, a business key
+    /// gives up within the time limit instead of holding the webhook's acknowledgement.
+    #[tokio::test]
+    async fn intake_gives_up_when_every_slot_is_busy() {
+        let engine = Arc::new(ExprEngine::new());
+        let all = u32::try_from(concurrent_evaluations()).expect("few slots");
+        let held = slots().acquire_many_owned(all).await.expect("the slots");
+        let started = std::time::Instant::now();
+        let key = template("{{ 1 + 1 }}");
+        let err = off_thread_without_queueing(&engine, &key, &Scope::default(), ExprEngine::render_value).await;
+        assert_eq!(
+            err.unwrap_err().message,
+            "no answer within 2000 ms: every expression slot is busy with slow expressions"
+        );
+        assert!(started.elapsed() < EVALUATION_TIME_LIMIT * 2, "gave up in time: {:?}", started.elapsed());
+        drop(held);
+        let value = off_thread_without_queueing(&engine, &key, &Scope::default(), ExprEngine::render_value).await;
+        assert_eq!(value.unwrap(), json!(2), "answers once a slot is free");
     }
 }

@@ -9,7 +9,7 @@ use hirewire_sdk::TriggerEvent;
 use hirewire_store::NewRun;
 use serde_json::json;
 
-use crate::evaluation::off_thread;
+use crate::evaluation::off_thread_without_queueing;
 
 /// How an event arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub async fn new_run_for_event(recipe: &Recipe, event: &TriggerEvent, expr: &Arc
     }
     if let Some(key) = &recipe.key {
         let scope = Scope::new(&event.payload, &json!({ "recipe": recipe.name }));
-        match off_thread(expr, key, &scope, ExprEngine::render_value).await {
+        match off_thread_without_queueing(expr, key, &scope, ExprEngine::render_value).await {
             Ok(serde_json::Value::Null) => {}
             Ok(serde_json::Value::String(s)) if !s.is_empty() => run = run.with_business_key(s),
             Ok(serde_json::Value::String(_)) => {}

@@ -42,6 +42,7 @@ mod triggers;
 mod types;
 mod url;
 mod wakeup;
+mod web_sessions;
 
 pub use error::StoreError;
 pub use redact::{REDACTED, redact_strings};

@@ -200,6 +200,15 @@ pub(crate) const QUEUE_DEPTH: &str = "SELECT COUNT(*) FROM runs WHERE status = '
 pub(crate) const RECIPE_VERSION_SOURCE: &str =
     "SELECT recipe, source FROM recipe_versions WHERE content_hash = $1 ORDER BY loaded_at DESC LIMIT 1";
 
+// ---- web sessions ------------------------------------------------------------------------------------------
+
+pub(crate) const END_WEB_SESSION: &str = "\
+INSERT INTO ended_web_sessions (session_id, expires_at) VALUES ($1, $2) ON CONFLICT (session_id) DO NOTHING";
+
+pub(crate) const WEB_SESSION_ENDED: &str = "SELECT EXISTS (SELECT 1 FROM ended_web_sessions WHERE session_id = $1)";
+
+pub(crate) const PRUNE_ENDED_WEB_SESSIONS: &str = "DELETE FROM ended_web_sessions WHERE expires_at < $1";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use hirewire_runtime::serve::{ServeLimits, serve};
 use hirewire_tests::engine::Db;
+use hirewire_tests::memory;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -66,7 +67,17 @@ async fn logout_ends_the_session_even_for_a_kept_cookie(db: Db) {
     assert!(logout.headers()[SET_COOKIE].to_str().expect("ascii").contains("Max-Age=0"));
     assert_eq!(runs_page_status(&http, &base, &kept).await, StatusCode::SEE_OTHER, "the old cookie is refused");
     assert_eq!(runs_page_status(&http, &base, &other).await, StatusCode::OK, "another login is not ended");
-    fixture.stop().await;
+
+    // A restart (or another node of the cluster) remembers the logout: the store holds it, not the process.
+    let WebFixture { project, daemon, store, .. } = fixture;
+    daemon.stop().await;
+    let restarted = project.start("web-node-restarted", vec![memory::descriptor()]).await;
+    let base = format!("http://{}", restarted.addr);
+    assert_eq!(runs_page_status(&http, &base, &kept).await, StatusCode::SEE_OTHER, "refused after a restart too");
+    assert_eq!(runs_page_status(&http, &base, &other).await, StatusCode::OK, "a live session survives a restart");
+    assert!(store.prune_ended_web_sessions(chrono::Utc::now()).await.expect("prune") == 0, "not expired yet");
+    restarted.stop().await;
+    project.cleanup().await;
 }
 
 async fn post_webhook(http: &reqwest::Client, base: &str, signature: &str) -> StatusCode {
@@ -150,6 +161,15 @@ async fn metrics_need_the_metrics_token_when_one_is_set(db: Db) {
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "the api token is not the metrics token");
     let right = http.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.expect("GET");
     assert_ne!(right.status(), StatusCode::UNAUTHORIZED);
+    let mut statuses = Vec::new();
+    for guess in 0..12 {
+        let guessed = http.get(format!("{base}/metrics")).bearer_auth(format!("guess-{guess}")).send().await;
+        statuses.push(guessed.expect("GET").status());
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "guessing is limited: {statuses:?}");
+    let limited = http.get(format!("{base}/metrics")).bearer_auth(METRICS_TOKEN).send().await.expect("GET");
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "not even compared while limited");
+    assert!(limited.headers().contains_key(RETRY_AFTER));
     fixture.stop().await;
 }
 

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::auth::bearer_of;
+use crate::auth_limit::{client_ip, retry_after_header};
 use crate::metric_definitions::QUEUE_DEPTH;
 
 /// The process is up.
@@ -29,9 +30,22 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus text exposition; with `metrics_token:` only for `Authorization: Bearer <metrics_token>`.
 pub async fn metrics(State(state): State<AppState>, request: Request) -> Response {
     let credentials = state.credentials.current();
-    if credentials.requires_metrics_token() && !credentials.metrics_token_matches(bearer_of(&request)) {
-        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "missing or wrong metrics token")
-            .into_response();
+    if credentials.requires_metrics_token() {
+        // Guesses count against the same per-client budget as the api token's.
+        let client = client_ip(request.extensions());
+        if let Some(wait) = state.credentials.failures.retry_after(client) {
+            return (StatusCode::TOO_MANY_REQUESTS, [retry_after_header(wait)], "too many failed attempts")
+                .into_response();
+        }
+        if !credentials.metrics_token_matches(bearer_of(&request)) {
+            state.credentials.failures.record_failure(client);
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "missing or wrong metrics token",
+            )
+                .into_response();
+        }
     }
     let Some(handle) = &state.metrics else {
         return (StatusCode::NOT_FOUND, String::new()).into_response();

@@ -1,4 +1,5 @@
-//! Retention: finished runs older than `retention:` are pruned, shortly after start and then hourly.
+//! Retention: finished runs older than `retention:` are pruned, shortly after start and then hourly, and so
+//! are the logged-out web sessions whose cookies have expired.
 
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ pub(super) async fn run(store: Store, retention: Duration, mut shutdown: watch::
         match prune_old_runs(&store, retention).await {
             Ok(report) => tracing::info!(?report, "pruned old runs"),
             Err(e) => tracing::warn!(error = %e, "pruning failed"),
+        }
+        if let Err(e) = store.prune_ended_web_sessions(chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "pruning expired logged-out sessions failed");
         }
         wait = PRUNE_EVERY;
     }

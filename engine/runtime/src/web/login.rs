@@ -101,8 +101,13 @@ pub async fn log_in(
 
 /// `POST /logout`: ends the session (its cookie is refused from now on, even if kept) and clears the cookie.
 pub async fn log_out(State(web): State<WebState>, headers: HeaderMap) -> Response {
-    if let Some(value) = cookie_value(&headers, SESSION_COOKIE) {
-        web.keys.end_session(value, now_unix());
+    if let Some((id, expires)) =
+        cookie_value(&headers, SESSION_COOKIE).and_then(|value| web.keys.end_session(value, now_unix()))
+    {
+        let expires_at = chrono::DateTime::from_timestamp(expires, 0).unwrap_or_else(chrono::Utc::now);
+        if let Err(e) = web.app.store.end_web_session(&id, expires_at).await {
+            tracing::warn!(error = %e, "could not record the logout for other nodes and restarts");
+        }
     }
     let mut response = Redirect::to("/login").into_response();
     if let Ok(cookie) = session_cookie(None, &headers).parse() {

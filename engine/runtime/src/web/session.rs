@@ -141,11 +141,19 @@ impl WebKeys {
         Some(Viewer { session: value.to_owned(), label: (!label.is_empty()).then_some(label) })
     }
 
-    /// Ends the session of a valid cookie value (logout): the cookie is refused from now on.
-    pub fn end_session(&self, value: &str, now_unix: i64) {
-        if let Some((parts, expires)) = self.valid_session(value, now_unix) {
-            self.credentials.end_session(parts.id, expires, now_unix);
-        }
+    /// Ends the session of a valid cookie value (logout) on this node: the cookie is refused here from now on.
+    /// Returns the session's id and the Unix time its cookie expires, for the store to remember it on every
+    /// node and across restarts.
+    pub fn end_session(&self, value: &str, now_unix: i64) -> Option<(String, i64)> {
+        let (parts, expires) = self.valid_session(value, now_unix)?;
+        self.credentials.end_session(parts.id, expires, now_unix);
+        Some((parts.id.to_owned(), expires))
+    }
+
+    /// The session id a cookie value carries (unchecked: call it on a viewer's session only).
+    #[must_use]
+    pub fn session_id(value: &str) -> Option<&str> {
+        SessionParts::parse(value).map(|parts| parts.id)
     }
 
     /// The CSRF token of the retry form of `run_id` for `viewer`.
@@ -266,7 +274,10 @@ pub async fn require_viewer(State(web): State<WebState>, mut request: Request, n
     if presents_bearer && let Some(wait) = web.keys.failures().retry_after(client) {
         return (StatusCode::TOO_MANY_REQUESTS, [retry_after_header(wait)], "too many failed attempts").into_response();
     }
-    let viewer = viewer_of(&web.keys, headers);
+    let viewer = match viewer_of(&web.keys, headers) {
+        Some(viewer) if !viewer.session.is_empty() => not_logged_out(&web, viewer).await,
+        other => other,
+    };
     if viewer.is_none() && presents_bearer && web.keys.requires_login() {
         web.keys.failures().record_failure(client);
     }
@@ -286,6 +297,20 @@ pub async fn require_viewer(State(web): State<WebState>, mut request: Request, n
             Redirect::to(&format!("/login?next={next}")).into_response()
         }
         None => (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")], "log in first").into_response(),
+    }
+}
+
+/// `viewer`, unless its session was ended by logout on any node (the store remembers it across restarts).
+/// A store that cannot answer refuses the session: a logged-out cookie must not pass while it is down.
+async fn not_logged_out(web: &WebState, viewer: Viewer) -> Option<Viewer> {
+    let id = WebKeys::session_id(&viewer.session)?;
+    match web.app.store.web_session_ended(id).await {
+        Ok(false) => Some(viewer),
+        Ok(true) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not check whether a web session was ended; refusing it");
+            None
+        }
     }
 }
 
