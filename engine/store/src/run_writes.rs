@@ -346,10 +346,7 @@ where
                             tx.rollback().await.map_err(db("record_poll"))?;
                             return Ok(PollOutcome::CursorMoved);
                         }
-                        let outcomes = Self::insert_new_runs(&mut tx, &runs, "record_poll").await?;
-                        Self::announce_recorded_runs(&mut tx, DB::ANNOUNCE_RECORDED_RUNS, &outcomes, "record_poll")
-                            .await?;
-                        tx.commit().await.map_err(db("record_poll"))?;
+                        let outcomes = Self::commit_new_runs(tx, &runs, "record_poll").await?;
                         Ok(PollOutcome::Recorded(outcomes))
                     })
                 }),
@@ -388,15 +385,24 @@ where
                             tx.rollback().await.map_err(db("record_webhook"))?;
                             return Ok(WebhookOutcome::Redelivery);
                         }
-                        let outcomes = Self::insert_new_runs(&mut tx, &runs, "record_webhook").await?;
-                        Self::announce_recorded_runs(&mut tx, DB::ANNOUNCE_RECORDED_RUNS, &outcomes, "record_webhook")
-                            .await?;
-                        tx.commit().await.map_err(db("record_webhook"))?;
+                        let outcomes = Self::commit_new_runs(tx, &runs, "record_webhook").await?;
                         Ok(WebhookOutcome::Recorded(outcomes))
                     })
                 }),
             )
             .await
+    }
+
+    /// Inserts `runs` in `tx`, announces them to other nodes and commits.
+    async fn commit_new_runs(
+        mut tx: sqlx::Transaction<'_, DB>,
+        runs: &[NewRun],
+        operation: &'static str,
+    ) -> Result<Vec<EnqueueOutcome>, StoreError> {
+        let outcomes = Self::insert_new_runs(&mut tx, runs, operation).await?;
+        Self::announce_recorded_runs(&mut tx, DB::ANNOUNCE_RECORDED_RUNS, &outcomes, operation).await?;
+        tx.commit().await.map_err(db(operation))?;
+        Ok(outcomes)
     }
 
     /// A webhook delivery with one run in the backend's one `statement` (a data-modifying `WITH`).
