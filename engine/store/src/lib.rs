@@ -16,6 +16,7 @@
 //! operations, written once for both backends. The `test-util` feature adds [`testing`] and the single-purpose
 //! run and step writes the tests use.
 
+mod backend;
 pub mod dashboard;
 pub mod diagnostics;
 mod error;

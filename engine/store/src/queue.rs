@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
-use sqlx::types::Json;
 
 use crate::error::{StoreError, db};
 use crate::rows::ClaimedRow;
-use crate::run_writes::{RunWrites, new_run_id};
-use crate::store::{Store, grouped_write, on_pool};
+use crate::run_writes::RunWrites;
+use crate::store::{Pool, Store, on_pool};
 use crate::timestamp::Timestamp;
 use crate::types::{ClaimedRun, EnqueueOutcome, NewRun, PollOutcome, RunLease, RunStatus, WebhookOutcome};
 
@@ -38,12 +37,10 @@ impl Store {
     pub async fn enqueue_runs(&self, runs: &[NewRun]) -> Result<Vec<EnqueueOutcome>, StoreError> {
         check_initial_status(runs)?;
         let runs = runs.to_vec();
-        grouped_write!(self, "enqueue_runs", conn, sql => {
-            let mut tx = conn.begin().await.map_err(db("enqueue_runs"))?;
-            let outcomes = RunWrites::<sql::Db>::insert_new_runs(&mut tx, &runs, "enqueue_runs").await?;
-            tx.commit().await.map_err(db("enqueue_runs"))?;
-            Ok(outcomes)
-        })
+        match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::enqueue_runs(pools, runs).await,
+            Pool::Postgres(pool) => RunWrites::enqueue_runs(pool, runs).await,
+        }
     }
 
     /// Records a poll: moves the cursor of (`recipe`, `trigger_identity`) from `expected_cursor` to `new_cursor`
@@ -64,28 +61,11 @@ impl Store {
         check_initial_status(runs)?;
         let (recipe, trigger_identity) = (recipe.to_owned(), trigger_identity.to_owned());
         let (expected_cursor, new_cursor, runs) = (expected_cursor.cloned(), new_cursor.clone(), runs.to_vec());
-        grouped_write!(self, "record_poll", conn, sql => {
-            let mut tx = conn.begin().await.map_err(db("record_poll"))?;
-            let moved = sqlx::query(sql::ADVANCE_CURSOR)
-                .bind(&recipe)
-                .bind(&trigger_identity)
-                .bind(expected_cursor.as_ref().map(Json))
-                .bind(Json(&new_cursor))
-                .bind(Timestamp::now())
-                .execute(&mut *tx)
-                .await
-                .map_err(db("record_poll"))?
-                .rows_affected();
-            if moved == 0 {
-                tx.rollback().await.map_err(db("record_poll"))?;
-                return Ok(PollOutcome::CursorMoved);
-            }
-            let outcomes = RunWrites::<sql::Db>::insert_new_runs(&mut tx, &runs, "record_poll").await?;
-            RunWrites::<sql::Db>::announce_recorded_runs(&mut tx, sql::ANNOUNCE_RECORDED_RUNS, &outcomes, "record_poll")
-                .await?;
-            tx.commit().await.map_err(db("record_poll"))?;
-            Ok(PollOutcome::Recorded(outcomes))
-        })
+        let (trigger, cursors) = ((recipe, trigger_identity), (expected_cursor, new_cursor));
+        match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::record_poll(pools, trigger, cursors, runs).await,
+            Pool::Postgres(pool) => RunWrites::record_poll(pool, trigger, cursors, runs).await,
+        }
     }
 
     /// Records a webhook delivery of `connection` with `delivery_id` (Greenhouse-Event-ID) and its `runs` in one
@@ -102,51 +82,10 @@ impl Store {
     ) -> Result<WebhookOutcome, StoreError> {
         check_initial_status(runs)?;
         let (connection, delivery_id, runs) = (connection.to_owned(), delivery_id.to_owned(), runs.to_vec());
-        grouped_write!(urgent: self, "record_webhook", conn, sql => {
-            if let (Some(statement), [run]) = (sql::RECORD_WEBHOOK_WITH_RUN, runs.as_slice()) {
-                let now = Timestamp::now();
-                let with_delivery =
-                    sqlx::query_as(statement).bind(&connection).bind(&delivery_id).bind(now).bind(new_run_id());
-                let (fresh, run_id, _announced): (bool, Option<String>, i64) =
-                    RunWrites::<sql::Db>::bind_run_columns(with_delivery, run)
-                        .bind((run.status == RunStatus::Skipped).then_some(now))
-                        .bind(Json(&run.payload))
-                        .bind(crate::wakeup::RUNS_CHANNEL)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err(db("record_webhook"))?;
-                if !fresh {
-                    return Ok(WebhookOutcome::Redelivery);
-                }
-                let outcome = match run_id {
-                    Some(run_id) => EnqueueOutcome::Enqueued { run_id },
-                    // The delivery is recorded and the event already has a run, looked up after the commit
-                    // (`None` if retention pruned it in between, as when it is pruned before).
-                    None => EnqueueOutcome::Duplicate {
-                        existing_run_id: RunWrites::<sql::Db>::find_existing_run(conn, run, "record_webhook").await?,
-                    },
-                };
-                return Ok(WebhookOutcome::Recorded(vec![outcome]));
-            }
-            let mut tx = conn.begin().await.map_err(db("record_webhook"))?;
-            let fresh = sqlx::query(sql::INSERT_WEBHOOK_DELIVERY)
-                .bind(&connection)
-                .bind(&delivery_id)
-                .bind(Timestamp::now())
-                .execute(&mut *tx)
-                .await
-                .map_err(db("record_webhook"))?
-                .rows_affected();
-            if fresh == 0 {
-                tx.rollback().await.map_err(db("record_webhook"))?;
-                return Ok(WebhookOutcome::Redelivery);
-            }
-            let outcomes = RunWrites::<sql::Db>::insert_new_runs(&mut tx, &runs, "record_webhook").await?;
-            RunWrites::<sql::Db>::announce_recorded_runs(&mut tx, sql::ANNOUNCE_RECORDED_RUNS, &outcomes, "record_webhook")
-                .await?;
-            tx.commit().await.map_err(db("record_webhook"))?;
-            Ok(WebhookOutcome::Recorded(outcomes))
-        })
+        match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::record_webhook(pools, connection, delivery_id, runs).await,
+            Pool::Postgres(pool) => RunWrites::record_webhook(pool, connection, delivery_id, runs).await,
+        }
     }
 
     /// Claims up to `limit` due runs (`run_at` <= now) for `node`, leased for `lease`, in one statement (no
@@ -160,16 +99,11 @@ impl Store {
     pub async fn claim_runs(&self, node: &str, limit: u32, lease: Duration) -> Result<Vec<ClaimedRun>, StoreError> {
         let now = Timestamp::now();
         let node = node.to_owned();
-        let rows: Vec<ClaimedRow> = grouped_write!(self, "claim_runs", conn, sql => {
-            sqlx::query_as(sql::CLAIM_RUNS)
-                .bind(&node)
-                .bind(now)
-                .bind(lease_end(now, lease))
-                .bind(i64::from(limit))
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db("claim_runs"))
-        })?;
+        let lease = (now, lease_end(now, lease));
+        let rows: Vec<ClaimedRow> = match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::claim_runs(pools, node, lease, limit).await?,
+            Pool::Postgres(pool) => RunWrites::claim_runs(pool, node, lease, limit).await?,
+        };
         let mut claimed: Vec<ClaimedRun> = rows.into_iter().map(ClaimedRow::into_claimed).collect();
         claimed.sort_by(|a, b| (a.event_at, &a.id).cmp(&(b.event_at, &b.id)));
         Ok(claimed)
@@ -183,15 +117,10 @@ impl Store {
     pub async fn heartbeat(&self, node: &str, run_ids: &[String], lease: Duration) -> Result<Vec<String>, StoreError> {
         let until = lease_end(Timestamp::now(), lease);
         let (node, run_ids) = (node.to_owned(), run_ids.to_vec());
-        grouped_write!(self, "heartbeat", conn, sql => {
-            sqlx::query_scalar(sql::HEARTBEAT)
-                .bind(&node)
-                .bind(Json(&run_ids))
-                .bind(until)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db("heartbeat"))
-        })
+        match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::heartbeat(pools, node, run_ids, until).await,
+            Pool::Postgres(pool) => RunWrites::heartbeat(pool, node, run_ids, until).await,
+        }
     }
 
     /// Puts running runs whose lease expired back in the queue (their attempt count is kept, their finished

@@ -10,12 +10,15 @@ use serde_json::Value;
 use sqlx::query::{Query, QueryAs};
 use sqlx::query_builder::Separated;
 use sqlx::types::Json;
-use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use sqlx::{Connection as _, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 
+use crate::backend::{Backend, Dialect};
 use crate::error::{StoreError, db};
+use crate::rows::ClaimedRow;
 use crate::sql;
+use crate::sqlite::group_commit::Lane;
 use crate::timestamp::Timestamp;
-use crate::types::{EnqueueOutcome, NewRun, RunLease, RunStatus, StepOutcome, StepWrite};
+use crate::types::{EnqueueOutcome, NewRun, PollOutcome, RunLease, RunStatus, StepOutcome, StepWrite, WebhookOutcome};
 
 /// A fresh run id: a UUIDv7, so ids sort by creation time.
 pub(crate) fn new_run_id() -> String {
@@ -96,7 +99,7 @@ pub(crate) struct RunWrites<DB>(PhantomData<DB>);
 
 impl<DB> RunWrites<DB>
 where
-    DB: Database,
+    DB: Dialect,
     DB::Arguments: IntoArguments<DB>,
     DB::QueryResult: RowsAffected,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -110,6 +113,10 @@ where
     for<'a> Json<&'a Value>: Encode<'a, DB> + Type<DB>,
     for<'a> Option<Json<&'a Value>>: Encode<'a, DB>,
     for<'r> (String,): FromRow<'r, DB::Row>,
+    for<'r> (bool, Option<String>, i64): FromRow<'r, DB::Row>,
+    for<'r> ClaimedRow: FromRow<'r, DB::Row>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'a> Json<&'a Vec<String>>: Encode<'a, DB> + Type<DB>,
 {
     /// Binds `run`'s columns from `recipe` to `event_at`, in the order of `INSERT_RUN`'s columns.
     pub(crate) fn bind_run_columns<'q, B: BindsInOrder<'q, DB>>(binder: B, run: &'q NewRun) -> B {
@@ -288,6 +295,253 @@ where
             }
         };
         Ok(ended.map_err(db(operation))?.changed() > 0)
+    }
+
+    /// Records `runs` in one transaction (`Store::enqueue_runs`).
+    pub(crate) async fn enqueue_runs<B: Backend<DB = DB>>(
+        backend: &B,
+        runs: Vec<NewRun>,
+    ) -> Result<Vec<EnqueueOutcome>, StoreError> {
+        backend
+            .write(
+                Lane::Normal,
+                "enqueue_runs",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        let mut tx = conn.begin().await.map_err(db("enqueue_runs"))?;
+                        let outcomes = Self::insert_new_runs(&mut tx, &runs, "enqueue_runs").await?;
+                        tx.commit().await.map_err(db("enqueue_runs"))?;
+                        Ok(outcomes)
+                    })
+                }),
+            )
+            .await
+    }
+
+    /// Moves a poll cursor and records `runs` in one transaction (`Store::record_poll`).
+    pub(crate) async fn record_poll<B: Backend<DB = DB>>(
+        backend: &B,
+        (recipe, trigger_identity): (String, String),
+        (expected_cursor, new_cursor): (Option<Value>, Value),
+        runs: Vec<NewRun>,
+    ) -> Result<PollOutcome, StoreError> {
+        backend
+            .write(
+                Lane::Normal,
+                "record_poll",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        let mut tx = conn.begin().await.map_err(db("record_poll"))?;
+                        let moved = sqlx::query(DB::ADVANCE_CURSOR)
+                            .bind(&recipe)
+                            .bind(&trigger_identity)
+                            .bind(expected_cursor.as_ref().map(Json))
+                            .bind(Json(&new_cursor))
+                            .bind(Timestamp::now())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db("record_poll"))?
+                            .changed();
+                        if moved == 0 {
+                            tx.rollback().await.map_err(db("record_poll"))?;
+                            return Ok(PollOutcome::CursorMoved);
+                        }
+                        let outcomes = Self::commit_new_runs(tx, &runs, "record_poll").await?;
+                        Ok(PollOutcome::Recorded(outcomes))
+                    })
+                }),
+            )
+            .await
+    }
+
+    /// Records a webhook delivery and its `runs` in one transaction, in the urgent lane
+    /// (`Store::record_webhook`).
+    pub(crate) async fn record_webhook<B: Backend<DB = DB>>(
+        backend: &B,
+        connection: String,
+        delivery_id: String,
+        runs: Vec<NewRun>,
+    ) -> Result<WebhookOutcome, StoreError> {
+        backend
+            .write(
+                Lane::Urgent,
+                "record_webhook",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        if let (Some(statement), [run]) = (DB::RECORD_WEBHOOK_WITH_RUN, runs.as_slice()) {
+                            return Self::record_webhook_with_run(conn, statement, &connection, &delivery_id, run)
+                                .await;
+                        }
+                        let mut tx = conn.begin().await.map_err(db("record_webhook"))?;
+                        let fresh = sqlx::query(sql::INSERT_WEBHOOK_DELIVERY)
+                            .bind(&connection)
+                            .bind(&delivery_id)
+                            .bind(Timestamp::now())
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(db("record_webhook"))?
+                            .changed();
+                        if fresh == 0 {
+                            tx.rollback().await.map_err(db("record_webhook"))?;
+                            return Ok(WebhookOutcome::Redelivery);
+                        }
+                        let outcomes = Self::commit_new_runs(tx, &runs, "record_webhook").await?;
+                        Ok(WebhookOutcome::Recorded(outcomes))
+                    })
+                }),
+            )
+            .await
+    }
+
+    /// Inserts `runs` in `tx`, announces them to other nodes and commits.
+    async fn commit_new_runs(
+        mut tx: sqlx::Transaction<'_, DB>,
+        runs: &[NewRun],
+        operation: &'static str,
+    ) -> Result<Vec<EnqueueOutcome>, StoreError> {
+        let outcomes = Self::insert_new_runs(&mut tx, runs, operation).await?;
+        Self::announce_recorded_runs(&mut tx, DB::ANNOUNCE_RECORDED_RUNS, &outcomes, operation).await?;
+        tx.commit().await.map_err(db(operation))?;
+        Ok(outcomes)
+    }
+
+    /// A webhook delivery with one run in the backend's one `statement` (a data-modifying `WITH`).
+    async fn record_webhook_with_run(
+        conn: &mut DB::Connection,
+        statement: &'static str,
+        connection: &str,
+        delivery_id: &str,
+        run: &NewRun,
+    ) -> Result<WebhookOutcome, StoreError> {
+        let now = Timestamp::now();
+        let with_delivery = sqlx::query_as(statement).bind(connection).bind(delivery_id).bind(now).bind(new_run_id());
+        let (fresh, run_id, _announced): (bool, Option<String>, i64) = Self::bind_run_columns(with_delivery, run)
+            .bind((run.status == RunStatus::Skipped).then_some(now))
+            .bind(Json(&run.payload))
+            .bind(crate::wakeup::RUNS_CHANNEL)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db("record_webhook"))?;
+        if !fresh {
+            return Ok(WebhookOutcome::Redelivery);
+        }
+        let outcome = match run_id {
+            Some(run_id) => EnqueueOutcome::Enqueued { run_id },
+            // The delivery is recorded and the event already has a run, looked up after the commit
+            // (`None` if retention pruned it in between, as when it is pruned before).
+            None => EnqueueOutcome::Duplicate {
+                existing_run_id: Self::find_existing_run(conn, run, "record_webhook").await?,
+            },
+        };
+        Ok(WebhookOutcome::Recorded(vec![outcome]))
+    }
+
+    /// Claims up to `limit` due runs for `node` at `now`, leased until `until` (`Store::claim_runs`).
+    pub(crate) async fn claim_runs<B: Backend<DB = DB>>(
+        backend: &B,
+        node: String,
+        (now, until): (Timestamp, Timestamp),
+        limit: u32,
+    ) -> Result<Vec<ClaimedRow>, StoreError> {
+        backend
+            .write(
+                Lane::Normal,
+                "claim_runs",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        sqlx::query_as(DB::CLAIM_RUNS)
+                            .bind(&node)
+                            .bind(now)
+                            .bind(until)
+                            .bind(i64::from(limit))
+                            .fetch_all(&mut *conn)
+                            .await
+                            .map_err(db("claim_runs"))
+                    })
+                }),
+            )
+            .await
+    }
+
+    /// Renews `node`'s leases on `run_ids` until `until` (`Store::heartbeat`).
+    pub(crate) async fn heartbeat<B: Backend<DB = DB>>(
+        backend: &B,
+        node: String,
+        run_ids: Vec<String>,
+        until: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        backend
+            .write(
+                Lane::Normal,
+                "heartbeat",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        sqlx::query_scalar(DB::HEARTBEAT)
+                            .bind(&node)
+                            .bind(Json(&run_ids))
+                            .bind(until)
+                            .fetch_all(&mut *conn)
+                            .await
+                            .map_err(db("heartbeat"))
+                    })
+                }),
+            )
+            .await
+    }
+
+    /// One write job: the step writes then the ending; one statement runs as it is, several in a transaction
+    /// (a savepoint inside a SQLite group commit) that is rolled back unless the lease held for all of them.
+    /// Returns whether it held.
+    pub(crate) async fn record_run_progress<B: Backend<DB = DB>>(
+        backend: &B,
+        held: RunLease,
+        writes: Vec<StepWrite>,
+        ending: RunEnding,
+    ) -> Result<bool, StoreError> {
+        let statements = writes.len() + usize::from(!matches!(ending, RunEnding::Continues));
+        backend
+            .write(
+                Lane::Normal,
+                "record_run_progress",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        if statements <= 1 {
+                            return Self::apply_run_progress(conn, &held, &writes, &ending, "record_run_progress")
+                                .await;
+                        }
+                        let mut tx = conn.begin().await.map_err(db("record_run_progress"))?;
+                        let held_throughout =
+                            Self::apply_run_progress(&mut tx, &held, &writes, &ending, "record_run_progress").await?;
+                        if held_throughout {
+                            tx.commit().await.map_err(db("record_run_progress"))?;
+                        } else {
+                            tx.rollback().await.map_err(db("record_run_progress"))?;
+                        }
+                        Ok(held_throughout)
+                    })
+                }),
+            )
+            .await
+    }
+
+    /// Gives the leased run `held` back to the queue; returns the rows changed (`Store::release_run`).
+    #[cfg(feature = "test-util")]
+    pub(crate) async fn release_run<B: Backend<DB = DB>>(backend: &B, held: RunLease) -> Result<u64, StoreError> {
+        backend
+            .write(
+                Lane::Normal,
+                "release_run",
+                Box::new(move |conn| {
+                    Box::pin(async move {
+                        Ok(Self::fenced(sql::RELEASE_RUN, &held)
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(db("release_run"))?
+                            .changed())
+                    })
+                }),
+            )
+            .await
     }
 }
 

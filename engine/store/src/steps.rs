@@ -7,7 +7,7 @@ use crate::error::{StoreError, db};
 use crate::queue::lease_held;
 use crate::rows::StepRow;
 use crate::run_writes::{RunEnding, RunWrites};
-use crate::store::{Store, grouped_write, on_pool};
+use crate::store::{Pool, Store, on_pool};
 use crate::types::{RunLease, RunStatus, StepRecord, StepWrite};
 
 impl Store {
@@ -57,32 +57,18 @@ impl Store {
         self.record_run_progress(lease, writes, RunEnding::Rescheduled(run_at, error.map(str::to_owned))).await
     }
 
-    /// One write job: the step writes then the ending; one statement runs as it is, several in a transaction
-    /// (a savepoint inside a SQLite group commit) that is rolled back unless the lease held for all of them.
+    /// One write job: the step writes then the ending, all of them or, when the lease is not current, none.
     async fn record_run_progress(
         &self,
         lease: &RunLease,
         writes: Vec<StepWrite>,
         ending: RunEnding,
     ) -> Result<(), StoreError> {
-        let statements = writes.len() + usize::from(!matches!(ending, RunEnding::Continues));
         let held = lease.clone();
-        let held_throughout = grouped_write!(self, "record_run_progress", conn, sql => {
-            if statements <= 1 {
-                RunWrites::<sql::Db>::apply_run_progress(conn, &held, &writes, &ending, "record_run_progress").await
-            } else {
-                let mut tx = conn.begin().await.map_err(db("record_run_progress"))?;
-                let held_throughout =
-                    RunWrites::<sql::Db>::apply_run_progress(&mut tx, &held, &writes, &ending, "record_run_progress")
-                        .await?;
-                if held_throughout {
-                    tx.commit().await.map_err(db("record_run_progress"))?;
-                } else {
-                    tx.rollback().await.map_err(db("record_run_progress"))?;
-                }
-                Ok(held_throughout)
-            }
-        })?;
+        let held_throughout = match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::record_run_progress(pools, held, writes, ending).await?,
+            Pool::Postgres(pool) => RunWrites::record_run_progress(pool, held, writes, ending).await?,
+        };
         lease_held(lease, u64::from(held_throughout))
     }
 

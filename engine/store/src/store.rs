@@ -59,50 +59,6 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
-/// Runs the write `$body` (an expression of type `Result<T, StoreError>`) with `$conn` bound to a
-/// `&mut` connection and `$sql` to the backend's statements. On SQLite the write joins a group commit: it runs
-/// on the writing connection inside a transaction shared with other callers' writes, and this evaluates to
-/// its result only after that transaction committed; so `$body` must own what it uses (it is `'static`) and
-/// must wrap more than one statement in `sqlx::Connection::begin` (a savepoint there). On Postgres it runs
-/// on a pooled connection in autocommit, and `begin` is a transaction. `urgent:` puts the write ahead of
-/// other waiting writes (someone outside waits on it: a webhook's acknowledgement).
-macro_rules! grouped_write {
-    (urgent: $store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
-        $crate::store::grouped_write!(@$crate::sqlite::group_commit::Lane::Urgent, $store, $operation, $conn, $sql => $body)
-    };
-    ($store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
-        $crate::store::grouped_write!(@$crate::sqlite::group_commit::Lane::Normal, $store, $operation, $conn, $sql => $body)
-    };
-    (@$lane:path, $store:expr, $operation:literal, $conn:ident, $sql:ident => $body:expr) => {
-        match &$store.pool {
-            $crate::store::Pool::Sqlite(pools) => {
-                pools
-                    .committer
-                    .write($lane, $operation, move |$conn| {
-                        Box::pin(async move {
-                            #[allow(unused_imports)]
-                            use $crate::sqlite::sql as $sql;
-                            #[allow(unused_imports)]
-                            use sqlx::Connection as _;
-                            $body
-                        })
-                    })
-                    .await
-            }
-            $crate::store::Pool::Postgres(pool) => {
-                #[allow(unused_imports)]
-                use $crate::postgres::sql as $sql;
-                #[allow(unused_imports)]
-                use sqlx::Connection as _;
-                let mut pooled = pool.acquire().await.map_err($crate::error::db($operation))?;
-                let $conn = &mut *pooled;
-                $body
-            }
-        }
-    };
-}
-pub(crate) use grouped_write;
-
 impl fmt::Debug for Store {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Store").field("backend", &self.backend()).field("url", &self.display_url).finish()

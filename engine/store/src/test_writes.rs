@@ -5,9 +5,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::error::{StoreError, db};
+use crate::error::StoreError;
 use crate::queue::lease_held;
-use crate::store::{Store, grouped_write};
+use crate::run_writes::RunWrites;
+use crate::store::{Pool, Store};
 use crate::types::{RunLease, RunStatus, StepOutcome, StepWrite};
 
 impl Store {
@@ -78,16 +79,10 @@ impl Store {
     /// `LeaseLost`; `Database`.
     pub async fn release_run(&self, lease: &RunLease) -> Result<(), StoreError> {
         let held = lease.clone();
-        let changed = grouped_write!(self, "release_run", conn, sql => {
-            Ok(sqlx::query(sql::RELEASE_RUN)
-                .bind(&held.run_id)
-                .bind(&held.node)
-                .bind(held.attempt)
-                .execute(&mut *conn)
-                .await
-                .map_err(db("release_run"))?
-                .rows_affected())
-        })?;
+        let changed = match &self.pool {
+            Pool::Sqlite(pools) => RunWrites::release_run(pools, held).await?,
+            Pool::Postgres(pool) => RunWrites::release_run(pool, held).await?,
+        };
         lease_held(lease, changed)
     }
 }
