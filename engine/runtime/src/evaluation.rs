@@ -11,7 +11,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use hirewire_core::expr::{ExprEngine, ExprError, Scope, Template};
+use hirewire_core::expr::{ExprEngine, ExprError, Scope, Template, TemplateNode};
 use tokio::sync::Semaphore;
 
 /// The longest a run waits for one expression.
@@ -27,14 +27,50 @@ fn slots() -> Arc<Semaphore> {
     SLOTS.get_or_init(|| Arc::new(Semaphore::new(concurrent_evaluations()))).clone()
 }
 
-/// Evaluates `template` in `scope` with `evaluate` on the blocking pool, within [`EVALUATION_TIME_LIMIT`].
+/// Evaluates `template` in `scope` with `evaluate` on the blocking pool, within [`EVALUATION_TIME_LIMIT`]; a
+/// template that cannot take long (see [`is_lookup_only`]) is evaluated here, without the thread hand-off.
 pub(crate) async fn off_thread<T: Send + 'static>(
     engine: &Arc<ExprEngine>,
     template: &Template,
     scope: &Scope,
     evaluate: fn(&ExprEngine, &Template, &Scope) -> Result<T, ExprError>,
 ) -> Result<T, ExprError> {
+    if is_lookup_only(&template.node) {
+        return evaluate(engine, template, scope);
+    }
     off_thread_within(engine, template, scope, evaluate, EVALUATION_TIME_LIMIT).await
+}
+
+/// Whether `node` only holds literals and `{{ path }}` lookups (`trigger.candidate.emails[0].value`): no
+/// operator, filter, call or loop, so its cost is one lookup per path and the size checks of its result.
+fn is_lookup_only(node: &TemplateNode) -> bool {
+    match node {
+        TemplateNode::Literal(_) => true,
+        TemplateNode::Expression(expr) => is_path(expr.trim()),
+        TemplateNode::Text(_) => false,
+        TemplateNode::List(items) => items.iter().all(is_lookup_only),
+        TemplateNode::Object(fields) => fields.iter().all(|(_, node)| is_lookup_only(node)),
+    }
+}
+
+/// `name(.name | [digits])*`.
+fn is_path(expr: &str) -> bool {
+    let mut segments = expr.split('.');
+    let name = |s: &str| {
+        let s = s.split_once('[').map_or(s, |(head, _)| head);
+        s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let indexes = |s: &str| {
+        s.find('[').is_none_or(|at| {
+            s[at..].split_inclusive(']').all(|ix| {
+                ix.strip_prefix('[')
+                    .and_then(|i| i.strip_suffix(']'))
+                    .is_some_and(|i| !i.is_empty() && i.chars().all(|c| c.is_ascii_digit()))
+            })
+        })
+    };
+    segments.all(|s| name(s) && indexes(s))
 }
 
 /// Like [`off_thread`], but the time limit also covers waiting for an evaluation slot: for intake (business
@@ -94,6 +130,27 @@ mod tests {
 
     fn template(source: &str) -> Template {
         Template::new("step `t`, `with`", TemplateNode::from_string(source))
+    }
+
+    #[test]
+    fn only_literals_and_plain_paths_skip_the_pool() {
+        for cheap in ["{{ trigger.n }}", "{{ trigger.emails[0].value }}", "{{ steps.employee.id }}", "plain", "7"] {
+            assert!(is_lookup_only(&TemplateNode::from_string(cheap)), "{cheap}");
+        }
+        for costly in [
+            "{{ trigger.n * 21 }}",
+            "{{ trigger.tags | join(',') }}",
+            "{{ [1] * 100 }}",
+            "{{ trigger.x() }}",
+            "{{ trigger['a'] }}",
+            "{{ trigger.a[i] }}",
+            "{{ trigger.a[] }}",
+            "{{ 1a }}",
+            "hello {{ trigger.n }}",
+            "{{ range(10) }}",
+        ] {
+            assert!(!is_lookup_only(&TemplateNode::from_string(costly)), "{costly}");
+        }
     }
 
     #[tokio::test]
